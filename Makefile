@@ -1,0 +1,36 @@
+# serviq — the two commands: `make demo` and `make test`.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export SERVIQ_HOME ?= $(CURDIR)/var
+# A demo-only key; production sets SERVIQ_PII_KEY from its secret store.
+DEMO_KEY := serviq-demo-key-not-for-production
+
+.PHONY: demo test env lint pipeline clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) is required (Python 3.11)"; exit 1; }
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+env: $(STAMP)
+
+pipeline: env
+	SERVIQ_PII_KEY=$${SERVIQ_PII_KEY:-$(DEMO_KEY)} $(BIN)/serviq demo --days 90 --no-serve
+
+demo: env
+	SERVIQ_PII_KEY=$${SERVIQ_PII_KEY:-$(DEMO_KEY)} $(BIN)/serviq demo --days 90 --port 8501
+
+test: env
+	$(BIN)/python -m pytest
+
+lint: env
+	$(BIN)/ruff check pipelines dashboard tests
+	$(BIN)/ruff format --check pipelines dashboard tests
+	$(BIN)/mypy pipelines dashboard
+
+clean:
+	rm -rf var target dbt_packages logs

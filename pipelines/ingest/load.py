@@ -1,0 +1,236 @@
+"""Land validated rows in DuckDB, exactly once, with the load audit.
+
+Each file is loaded in ONE DuckDB transaction: its good rows into
+`raw.<entity>`, its bad rows into `audit.quarantine`, and one row into
+`audit.load_audit`. A process killed at any point leaves either all of a
+file or none of it; a file whose content hash is in the audit as loaded is
+never loaded again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+
+import duckdb
+import polars as pl
+
+from pipelines.db import frame
+from pipelines.ingest.read import LINE
+from pipelines.schema import ENTITIES, Entity
+
+AUDIT_DDL = """
+create schema if not exists raw;
+create schema if not exists audit;
+create table if not exists audit.load_audit (
+    load_id varchar primary key,
+    source varchar not null,
+    entity varchar not null,
+    file_path varchar not null,
+    content_sha256 varchar not null,
+    size_bytes bigint not null,
+    rows_read bigint not null,
+    rows_loaded bigint not null,
+    rows_quarantined bigint not null,
+    status varchar not null,            -- loaded | refused
+    message varchar,
+    unknown_columns varchar,
+    started_at timestamptz not null,
+    finished_at timestamptz not null
+);
+create table if not exists audit.quarantine (
+    load_id varchar not null,
+    entity varchar not null,
+    file_path varchar not null,
+    line bigint,
+    field varchar,
+    reason varchar not null,
+    record_json varchar,               -- the row as read, PII already hashed
+    quarantined_at timestamptz not null
+);
+"""
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(AUDIT_DDL)
+    for ent in ENTITIES.values():
+        con.execute(ent.duckdb_ddl("raw"))
+
+
+def previous_outcome(
+    con: duckdb.DuckDBPyConnection, entity: str, sha256: str
+) -> tuple[str, str | None] | None:
+    """(status, message) of an earlier load of the same content, if any."""
+    rows = con.execute(
+        "select status, message from audit.load_audit "
+        "where entity = ? and content_sha256 = ? order by finished_at desc limit 1",
+        [entity, sha256],
+    ).fetchall()
+    return (rows[0][0], rows[0][1]) if rows else None
+
+
+@dataclass
+class FileLoad:
+    source: str
+    entity: Entity
+    file_path: str
+    sha256: str
+    size_bytes: int
+    started_at: dt.datetime
+    load_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    status: str = "loaded"
+    message: str | None = None
+    unknown_columns: list[str] = field(default_factory=list)
+
+
+def _within_file_duplicates(good: pl.DataFrame, key: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Keep the first row of each key; later rows become quarantine rows."""
+    ranked = good.with_columns(
+        _first=pl.col(LINE).min().over(key), _n=pl.int_range(pl.len()).over(key)
+    )
+    dup = ranked.filter(pl.col("_n") > 0)
+    keep = ranked.filter(pl.col("_n") == 0).drop("_first", "_n")
+    label = "+".join(key)
+    bad = dup.select(
+        pl.col(LINE),
+        pl.lit(key[0]).alias("field"),
+        (
+            pl.lit(f"duplicate key {label}: first seen on line ")
+            + pl.col("_first").cast(pl.String)
+            + pl.lit(" of this file")
+        ).alias("reason"),
+        *[pl.col(c) for c in good.columns if c != LINE],
+    )
+    return keep, bad
+
+
+def _record_json(frame: pl.DataFrame, fields: list[str]) -> pl.Expr:
+    present = [f for f in fields if f in frame.columns]
+    if not present:
+        return pl.lit(None, dtype=pl.String)
+    return pl.struct([pl.col(f).cast(pl.String) for f in present]).struct.json_encode()
+
+
+def write_file(
+    con: duckdb.DuckDBPyConnection,
+    load: FileLoad,
+    good: pl.DataFrame,
+    bad: pl.DataFrame,
+    rejects: list[tuple[int, str]],
+) -> FileLoad:
+    """One transaction: rows, quarantine and audit for one file."""
+    ent = load.entity
+    key = list(ent.key)
+    good, dup_bad = _within_file_duplicates(good, key)
+    now = dt.datetime.now(dt.UTC)
+    quarantine = pl.concat(
+        [
+            bad.select(
+                pl.col(LINE).alias("line"),
+                pl.col("field"),
+                pl.col("reason"),
+                _record_json(bad, ent.field_names).alias("record_json"),
+            ),
+            dup_bad.select(
+                pl.col(LINE).alias("line"),
+                pl.col("field"),
+                pl.col("reason"),
+                _record_json(dup_bad, ent.field_names).alias("record_json"),
+            ),
+            pl.DataFrame(
+                {
+                    "line": [n for n, _ in rejects],
+                    "field": ["(row)"] * len(rejects),
+                    "reason": [r for _, r in rejects],
+                    "record_json": [None] * len(rejects),
+                },
+                schema={
+                    "line": pl.Int64,
+                    "field": pl.String,
+                    "reason": pl.String,
+                    "record_json": pl.String,
+                },
+            ),
+        ]
+    )
+    batch = good.rename({LINE: "_source_line"}).with_columns(
+        _source_file=pl.lit(load.file_path), _load_id=pl.lit(load.load_id)
+    )
+    cols = [*ent.field_names, "_source_file", "_source_line", "_load_id"]
+    batch = batch.select(cols)
+    key_join = " and ".join(f"b.{k} = r.{k}" for k in key)
+    label = "+".join(key)
+
+    con.execute("begin transaction")
+    try:
+        con.register("_batch", batch.to_arrow())
+        con.register("_quarantine", quarantine.to_arrow())
+        cross = frame(
+            con,
+            f"""
+            select b._source_line as line, '{key[0]}' as field,
+                   'duplicate key {label}: already loaded from ' || r._source_file
+                       || ' line ' || r._source_line as reason,
+                   null::varchar as record_json
+            from _batch b join raw.{ent.name} r on {key_join}
+            """,
+        )
+        con.execute(
+            f"""
+            insert into raw.{ent.name} ({", ".join(cols)})
+            select {", ".join("b." + c for c in cols)}
+            from _batch b
+            where not exists (select 1 from raw.{ent.name} r where {key_join})
+            """
+        )
+        all_bad = pl.concat([quarantine, cross]) if cross.height else quarantine
+        con.register("_quarantine", all_bad.to_arrow())
+        con.execute(
+            """
+            insert into audit.quarantine
+            select ?, ?, ?, line, field, reason, record_json, ?
+            from _quarantine
+            """,
+            [load.load_id, ent.name, load.file_path, now],
+        )
+        load.rows_loaded = batch.height - cross.height
+        load.rows_quarantined = all_bad.select(pl.col("line")).n_unique() if all_bad.height else 0
+        load.rows_read = load.rows_loaded + load.rows_quarantined
+        record_audit(con, load)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    finally:
+        for view in ("_batch", "_quarantine"):
+            try:
+                con.unregister(view)
+            except duckdb.Error:
+                pass
+    return load
+
+
+def record_audit(con: duckdb.DuckDBPyConnection, load: FileLoad) -> None:
+    con.execute(
+        "insert into audit.load_audit values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            load.load_id,
+            load.source,
+            load.entity.name,
+            load.file_path,
+            load.sha256,
+            load.size_bytes,
+            load.rows_read,
+            load.rows_loaded,
+            load.rows_quarantined,
+            load.status,
+            load.message,
+            ", ".join(load.unknown_columns) or None,
+            load.started_at,
+            dt.datetime.now(dt.UTC),
+        ],
+    )

@@ -1,0 +1,262 @@
+"""Read one landing file into a frame of text columns, one row per record.
+
+Every value is read as text first, so that a bad value becomes a quarantined
+row with a reason instead of a failed file. The structural problems found
+here (undecodable bytes, wrong number of fields, a line that is not JSON)
+are returned as rejects with their line numbers; the rest of the file reads.
+
+A problem with the file as a whole (empty, no header, a required column
+missing) raises FileRefused with one sentence.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from pipelines.sources.mapping import EntityMapping
+
+LINE = "_line"
+
+
+class FileRefused(ValueError):
+    """The file cannot be loaded at all; the message is one sentence."""
+
+
+@dataclass
+class ReadResult:
+    frame: pl.DataFrame  # text columns named as in the source, plus _line
+    rejects: list[tuple[int, str]] = field(default_factory=list)  # (line, reason)
+    columns: list[str] = field(default_factory=list)  # source columns in file order
+
+
+def read_file(path: Path, mapping: EntityMapping) -> ReadResult:
+    data = path.read_bytes()
+    if mapping.format == "parquet":
+        return _read_parquet(path)
+    if not data.strip():
+        raise FileRefused(f"{path.name} is empty: not even a header row.")
+    text, rejects = _decode(data, mapping.encoding)
+    if mapping.format == "jsonl":
+        result = _read_jsonl(text)
+    else:
+        result = _read_delimited(text, mapping)
+    result.rejects = rejects + result.rejects
+    return result
+
+
+# --------------------------------------------------------------------------
+# Decoding
+# --------------------------------------------------------------------------
+def _decode(data: bytes, encoding: str) -> tuple[str, list[tuple[int, str]]]:
+    """Decode strictly; lines with bytes invalid in the encoding are rejected.
+
+    Rejected lines are replaced by an empty line so that line numbers hold.
+    """
+    if data.startswith(b"\xef\xbb\xbf") and encoding.replace("-", "").lower() in ("utf8",):
+        data = data[3:]
+    try:
+        return data.decode(encoding), []
+    except UnicodeDecodeError:
+        pass
+    rejects: list[tuple[int, str]] = []
+    lines = data.split(b"\n")
+    out: list[str] = []
+    for number, raw in enumerate(lines, start=1):
+        try:
+            out.append(raw.decode(encoding))
+        except UnicodeDecodeError as exc:
+            rejects.append((number, f"bytes not valid {encoding} at byte {exc.start}"))
+            out.append("")
+    return "\n".join(out), rejects
+
+
+# --------------------------------------------------------------------------
+# Delimited text
+# --------------------------------------------------------------------------
+def _read_delimited(text: str, mapping: EntityMapping) -> ReadResult:
+    sep = mapping.separator
+    lines = text.split("\n")
+    first = mapping.skip_rows
+    while first < len(lines) and not lines[first].strip():
+        first += 1
+    if first >= len(lines):
+        raise FileRefused("the file has no header row.")
+    if mapping.header:
+        header = next(csv.reader([lines[first]], delimiter=sep))
+        header = [h.strip().lstrip("\ufeff") for h in header]
+        body_start = first + 1
+    else:
+        width = len(next(csv.reader([lines[first]], delimiter=sep)))
+        header = [f"column_{i + 1}" for i in range(width)]
+        body_start = first
+    if len(set(header)) != len(header):
+        raise FileRefused("the header names a column twice.")
+    body = lines[body_start:]
+    # physical line numbers (1-based) of the non-blank body lines
+    numbered = [(body_start + i + 1, line) for i, line in enumerate(body) if line.strip()]
+    width = len(header)
+    if not numbered:
+        return ReadResult(_empty(header), [], header)
+
+    if '"' in text:
+        rows, rejects = _parse_with_csv(numbered, sep, width)
+        return ReadResult(_frame(header, rows), rejects, header)
+    frame, rejects = _parse_fast(numbered, sep, header)
+    return ReadResult(frame, rejects, header)
+
+
+def _parse_fast(
+    numbered: list[tuple[int, str]], sep: str, header: list[str]
+) -> tuple[pl.DataFrame, list[tuple[int, str]]]:
+    """No quotes anywhere: a line's fields are exactly its separators + 1."""
+    width = len(header)
+    line_numbers = pl.Series(LINE, [n for n, _ in numbered], dtype=pl.Int64)
+    raw = pl.Series("raw", [s.rstrip("\r") for _, s in numbered], dtype=pl.String)
+    frame = pl.DataFrame([line_numbers, raw]).with_columns(
+        n=pl.col("raw").str.count_matches(sep, literal=True) + 1
+    )
+    bad = frame.filter(pl.col("n") != width)
+    rejects = [
+        (int(n), f"row has {int(k)} fields, expected {width}")
+        for n, k in zip(bad[LINE].to_list(), bad["n"].to_list(), strict=True)
+    ]
+    good = frame.filter(pl.col("n") == width)
+    parts = pl.col("raw").str.split_exact(sep, width - 1)
+    split = good.select(
+        pl.col(LINE),
+        *[
+            parts.struct.field(f"field_{i}").str.strip_chars(" \r").alias(name)
+            for i, name in enumerate(header)
+        ],
+    )
+    return split, rejects
+
+
+def _parse_with_csv(
+    numbered: list[tuple[int, str]], sep: str, width: int
+) -> tuple[tuple[list[int], list[list[str]]], list[tuple[int, str]]]:
+    """Quoted fields present: the csv module, record by record, exact."""
+    rejects: list[tuple[int, str]] = []
+    out_lines: list[int] = []
+    columns: list[list[str]] = [[] for _ in range(width)]
+    text = "\n".join(line for _, line in numbered)
+    reader = csv.reader(io.StringIO(text), delimiter=sep, strict=True)
+    index = 0
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            line_no = numbered[min(reader.line_num, len(numbered)) - 1][0]
+            rejects.append((line_no, f"not valid CSV: {exc}"))
+            continue
+        line_no = numbered[min(index, len(numbered) - 1)][0]
+        index = reader.line_num
+        if len(record) != width:
+            rejects.append((line_no, f"row has {len(record)} fields, expected {width}"))
+            continue
+        out_lines.append(line_no)
+        for i, value in enumerate(record):
+            columns[i].append(value)
+    return (out_lines, columns), rejects
+
+
+def _frame(header: list[str], rows: tuple[list[int], list[list[str]]]) -> pl.DataFrame:
+    line_numbers, columns = rows
+    data: dict[str, pl.Series] = {LINE: pl.Series(LINE, line_numbers, dtype=pl.Int64)}
+    for name, values in zip(header, columns, strict=True):
+        data[name] = pl.Series(name, values, dtype=pl.String).str.strip_chars(" \r")
+    return pl.DataFrame(data)
+
+
+def _empty(header: list[str]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {LINE: pl.Series(LINE, [], dtype=pl.Int64)}
+        | {h: pl.Series(h, [], dtype=pl.String) for h in header}
+    )
+
+
+# --------------------------------------------------------------------------
+# JSON Lines
+# --------------------------------------------------------------------------
+def _read_jsonl(text: str) -> ReadResult:
+    lines = text.split("\n")
+    numbered = [(i + 1, line) for i, line in enumerate(lines) if line.strip()]
+    if not numbered:
+        raise FileRefused("the file has no records.")
+    try:
+        return _read_jsonl_fast(numbered)
+    except (pl.exceptions.PolarsError, ValueError):
+        return _read_jsonl_slow(numbered)
+
+
+def _read_jsonl_fast(numbered: list[tuple[int, str]]) -> ReadResult:
+    # discover keys from the first lines, then read every value as text
+    sample = [json.loads(line) for _, line in numbered[:200]]
+    keys: list[str] = []
+    for obj in sample:
+        if not isinstance(obj, dict):
+            raise ValueError("not an object")
+        keys.extend(k for k in obj if k not in keys)
+    payload = "\n".join(line for _, line in numbered).encode("utf-8")
+    frame = pl.read_ndjson(io.BytesIO(payload), schema=dict.fromkeys(keys, pl.String()))
+    if frame.height != len(numbered):
+        raise ValueError("record count mismatch")
+    frame = frame.with_columns(pl.Series(LINE, [n for n, _ in numbered], dtype=pl.Int64))
+    return ReadResult(frame.select(LINE, *keys), [], keys)
+
+
+def _read_jsonl_slow(numbered: list[tuple[int, str]]) -> ReadResult:
+    rejects: list[tuple[int, str]] = []
+    records: list[dict[str, str | None]] = []
+    line_numbers: list[int] = []
+    keys: list[str] = []
+    for number, line in numbered:
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            rejects.append((number, f"not valid JSON: {exc.msg} at column {exc.colno}"))
+            continue
+        if not isinstance(obj, dict):
+            rejects.append((number, "not a JSON object"))
+            continue
+        keys.extend(k for k in obj if k not in keys)
+        records.append({k: _json_text(v) for k, v in obj.items()})
+        line_numbers.append(number)
+    data: dict[str, pl.Series] = {LINE: pl.Series(LINE, line_numbers, dtype=pl.Int64)}
+    for key in keys:
+        data[key] = pl.Series(key, [r.get(key) for r in records], dtype=pl.String)
+    return ReadResult(pl.DataFrame(data), rejects, keys)
+
+
+def _json_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+# --------------------------------------------------------------------------
+# Parquet
+# --------------------------------------------------------------------------
+def _read_parquet(path: Path) -> ReadResult:
+    try:
+        frame = pl.read_parquet(path)
+    except Exception as exc:  # polars raises several kinds for corrupt files
+        raise FileRefused(f"{path.name} is not a readable Parquet file ({exc}).") from None
+    columns = list(frame.columns)
+    frame = frame.with_columns(
+        [pl.col(c).cast(pl.String) for c in columns]
+    ).with_row_index(LINE, offset=1)
+    frame = frame.with_columns(pl.col(LINE).cast(pl.Int64))
+    return ReadResult(frame, [], columns)

@@ -1,0 +1,185 @@
+"""Map a text frame onto a canonical entity, type it, and split good from bad.
+
+Vectorised: every rule is a Polars expression that yields a reason (or
+null) per row; a row with any reason is quarantined with the first failing
+field and all reasons, the rest is typed to the canonical schema.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from pipelines.ingest.read import LINE
+from pipelines.schema import Entity, Field, Kind
+from pipelines.sources.mapping import FALSE_TOKENS, TRUE_TOKENS, EntityMapping
+
+
+class ColumnsRefused(ValueError):
+    """Required columns are missing; the message is one sentence."""
+
+
+@dataclass
+class Validated:
+    good: pl.DataFrame  # canonical columns, canonical dtypes, plus _line
+    bad: pl.DataFrame  # _line, field, reason, plus the text columns
+    unknown_columns: list[str]
+
+
+def to_canonical_text(
+    frame: pl.DataFrame, columns: list[str], entity: Entity, mapping: EntityMapping
+) -> tuple[pl.DataFrame, list[str]]:
+    """Rename source columns to canonical names, apply nulls, value maps, constants."""
+    wanted = {f.name: mapping.source_column(f.name) for f in entity.fields}
+    missing = [
+        src
+        for name, src in wanted.items()
+        if src not in columns and name not in mapping.constants and entity.field(name).required
+    ]
+    if missing:
+        plural = "columns" if len(missing) > 1 else "column"
+        raise ColumnsRefused(
+            f"the file lacks the required {plural} {', '.join(missing)} for {entity.name}."
+        )
+    used = set(wanted.values())
+    unknown = [c for c in columns if c not in used]
+    nulls = list(mapping.null_values)
+    exprs: list[pl.Expr] = [pl.col(LINE)]
+    for f in entity.fields:
+        src = wanted[f.name]
+        if f.name in mapping.constants:
+            value = mapping.constants[f.name]
+            expr = pl.lit(None if value is None else str(value), dtype=pl.String)
+        elif src in columns:
+            expr = pl.col(src).cast(pl.String)
+            expr = pl.when(expr.is_in(nulls)).then(None).otherwise(expr)
+            if f.name in mapping.values:
+                expr = expr.replace(mapping.values[f.name])
+        else:
+            expr = pl.lit(None, dtype=pl.String)
+        exprs.append(expr.alias(f.name))
+    return frame.select(exprs), unknown
+
+
+def _parse(f: Field, mapping: EntityMapping, timezone: str) -> pl.Expr:
+    """Text -> canonical type, null where the text does not parse."""
+    col = pl.col(f.name)
+    if f.kind is Kind.STRING:
+        return col
+    if f.kind is Kind.INTEGER:
+        as_float = col.str.strip_chars().cast(pl.Float64, strict=False)
+        whole = as_float.round(0) == as_float
+        return pl.when(whole).then(as_float.cast(pl.Int64, strict=False)).otherwise(None)
+    if f.kind is Kind.DOUBLE:
+        return col.str.strip_chars().cast(pl.Float64, strict=False)
+    if f.kind is Kind.BOOLEAN:
+        text = col.str.strip_chars()
+        return (
+            pl.when(text.is_in(list(TRUE_TOKENS)))
+            .then(True)
+            .when(text.is_in(list(FALSE_TOKENS)))
+            .then(False)
+            .otherwise(None)
+        )
+    if f.kind is Kind.DATE:
+        return col.str.strip_chars().str.to_date(mapping.date_format, strict=False)
+    return parse_timestamp(col.str.strip_chars(), mapping.timestamp_format, timezone)
+
+
+# Formats tried after the mapping's own: ISO 8601 with and without offset.
+_FALLBACK_WITH_OFFSET = ("%Y-%m-%dT%H:%M:%S%.f%:z", "%Y-%m-%d %H:%M:%S%.f%:z")
+_FALLBACK_LOCAL = ("%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f")
+
+
+def parse_timestamp(text: pl.Expr, fmt: str, timezone: str) -> pl.Expr:
+    """Timestamps with an offset keep it; without one they are in `timezone`.
+
+    The result is UTC. Strings ending in Z are read as UTC.
+    """
+    text = text.str.replace(r"Z$", "+00:00")
+    candidates: list[pl.Expr] = []
+    formats = [fmt, *_FALLBACK_WITH_OFFSET, *_FALLBACK_LOCAL]
+    for candidate in dict.fromkeys(formats):
+        if "z" in candidate:
+            candidates.append(text.str.to_datetime(candidate, strict=False, time_zone="UTC"))
+        else:
+            local = text.str.to_datetime(candidate, strict=False, time_unit="us")
+            candidates.append(
+                local.dt.replace_time_zone(
+                    timezone, ambiguous="earliest", non_existent="null"
+                ).dt.convert_time_zone("UTC")
+            )
+    return pl.coalesce([c.dt.cast_time_unit("us") for c in candidates])
+
+
+def _rules(entity: Entity, typed: dict[str, pl.Expr]) -> list[tuple[str, pl.Expr]]:
+    """(field, reason-or-null expression) for every rule of the entity."""
+    rules: list[tuple[str, pl.Expr]] = []
+    for f in entity.fields:
+        raw = pl.col(f.name)
+        value = typed[f.name]
+        shown = pl.lit("") if f.pii else pl.lit(" '") + raw.str.slice(0, 40) + pl.lit("'")
+        if f.required:
+            rules.append((f.name, pl.when(raw.is_null()).then(pl.lit("required value is missing"))))
+        if f.kind is not Kind.STRING:
+            bad_type = raw.is_not_null() & value.is_null()
+            rules.append(
+                (f.name, pl.when(bad_type).then(pl.lit(f"not a valid {f.kind.value}:") + shown))
+            )
+        if f.domain:
+            allowed = ", ".join(f.domain)
+            outside = raw.is_not_null() & ~raw.is_in(list(f.domain))
+            rules.append(
+                (f.name, pl.when(outside).then(pl.lit("value") + shown + f" not in ({allowed})"))
+            )
+        if f.minimum is not None:
+            rules.append(
+                (f.name, pl.when(value < f.minimum).then(pl.lit(f"below minimum {f.minimum:g}")))
+            )
+        if f.maximum is not None:
+            rules.append(
+                (f.name, pl.when(value > f.maximum).then(pl.lit(f"above maximum {f.maximum:g}")))
+            )
+        if f.not_before:
+            earlier = typed[f.not_before]
+            rules.append(
+                (
+                    f.name,
+                    pl.when(value < earlier).then(pl.lit(f"{f.name} is before {f.not_before}")),
+                )
+            )
+    return rules
+
+
+def validate(
+    text_frame: pl.DataFrame, entity: Entity, mapping: EntityMapping, timezone: str
+) -> Validated:
+    """Type the canonical text frame and split it into good and bad rows."""
+    typed = {f.name: _parse(f, mapping, timezone) for f in entity.fields}
+    rules = _rules(entity, typed)
+    reason_cols = [expr.alias(f"_r{i}") for i, (_, expr) in enumerate(rules)]
+    field_cols = [
+        pl.when(pl.col(f"_r{i}").is_not_null()).then(pl.lit(name)).alias(f"_f{i}")
+        for i, (name, _) in enumerate(rules)
+    ]
+    checked = text_frame.with_columns(reason_cols).with_columns(field_cols)
+    reason = pl.concat_str([pl.col(f"_r{i}") for i in range(len(rules))], separator="; ",
+                           ignore_nulls=True)
+    first_field = pl.coalesce([pl.col(f"_f{i}") for i in range(len(rules))])
+    checked = checked.with_columns(
+        _reason=pl.when(reason != "").then(reason), _field=first_field
+    )
+    helper = [c for c in checked.columns if c.startswith(("_r", "_f"))]
+    is_bad = pl.col("_reason").is_not_null()
+    bad = checked.filter(is_bad).select(
+        pl.col(LINE), pl.col("_field").alias("field"), pl.col("_reason").alias("reason"),
+        *entity.field_names,
+    )
+    good = (
+        checked.filter(~is_bad)
+        .drop(helper)
+        .select(pl.col(LINE), *[typed[f.name].alias(f.name) for f in entity.fields])
+        .cast(entity.polars_schema)  # type: ignore[arg-type]
+    )
+    return Validated(good=good, bad=bad, unknown_columns=[])
