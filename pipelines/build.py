@@ -1,0 +1,133 @@
+"""Run the dbt project: `dbt build` once per pipeline run, in-process.
+
+dbt is driven through `dbtRunner` (one ~6 s start-up per run, not per
+model). A long-running service must not keep DuckDB files open between
+runs, so it calls `build_in_child()` instead, which runs this module in a
+fresh process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipelines.settings import Settings
+
+
+class BuildError(RuntimeError):
+    """dbt failed; the message names what failed."""
+
+
+@dataclass
+class BuildResult:
+    passed: int = 0
+    warned: int = 0
+    failed: list[str] = field(default_factory=list)
+    elapsed_seconds: float = 0.0
+
+
+def dbt_env(settings: Settings) -> dict[str, str]:
+    return {
+        "SERVIQ_WAREHOUSE": str(settings.warehouse),
+        "SERVIQ_THREADS": str(settings.threads),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+
+
+def dbt_args(
+    command: str,
+    settings: Settings,
+    dbt_vars: Mapping[str, Any] | None = None,
+    extra: Sequence[str] = (),
+) -> list[str]:
+    all_vars = {"reporting_timezone": settings.timezone, **(dbt_vars or {})}
+    work = settings.home / "dbt"
+    return [
+        command,
+        "--project-dir",
+        str(settings.dbt_project_dir),
+        "--profiles-dir",
+        str(settings.dbt_project_dir),
+        "--target-path",
+        str(work / "target"),
+        "--log-path",
+        str(work / "logs"),
+        "--vars",
+        json.dumps(all_vars),
+        "--quiet",
+        *extra,
+    ]
+
+
+def run_dbt(
+    command: str,
+    settings: Settings,
+    dbt_vars: Mapping[str, Any] | None = None,
+    extra: Sequence[str] = (),
+) -> BuildResult:
+    """Invoke dbt in this process and summarise the result."""
+    from dbt.cli.main import dbtRunner
+
+    os.environ.update(dbt_env(settings))
+    settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    outcome = dbtRunner().invoke(dbt_args(command, settings, dbt_vars, extra))
+    result = BuildResult()
+    if outcome.exception is not None:
+        raise BuildError(f"dbt {command} could not run: {outcome.exception}")
+    results = getattr(outcome.result, "results", None) or []
+    for node in results:
+        status = str(node.status).lower()
+        name = node.node.name
+        if status in ("error", "fail", "runtime error"):
+            message = (node.message or "").splitlines()[0] if node.message else status
+            result.failed.append(f"{name} ({message})")
+        elif status == "warn":
+            result.warned += 1
+        else:
+            result.passed += 1
+        result.elapsed_seconds += float(getattr(node, "execution_time", 0.0) or 0.0)
+    if not outcome.success and not result.failed:
+        result.failed.append(f"dbt {command} reported failure")
+    return result
+
+
+def build(
+    settings: Settings,
+    dbt_vars: Mapping[str, Any] | None = None,
+    select: str | None = None,
+    full_refresh: bool = False,
+) -> BuildResult:
+    """`dbt build` (seeds, models, data tests and unit tests), once."""
+    extra: list[str] = []
+    if select:
+        extra += ["--select", select]
+    if full_refresh:
+        extra.append("--full-refresh")
+    result = run_dbt("build", settings, dbt_vars, extra)
+    if result.failed:
+        shown = "; ".join(result.failed[:5])
+        more = f" and {len(result.failed) - 5} more" if len(result.failed) > 5 else ""
+        raise BuildError(f"dbt build failed on {shown}{more}.")
+    return result
+
+
+def build_in_child(settings: Settings, dbt_vars: Mapping[str, Any] | None = None) -> None:
+    """Run the build in a child process so no DuckDB handle outlives it."""
+    env = {**os.environ, **dbt_env(settings), "SERVIQ_HOME": str(settings.home)}
+    cmd = [sys.executable, "-m", "pipelines.cli", "build"]
+    if dbt_vars:
+        cmd += ["--vars", json.dumps(dict(dbt_vars))]
+    completed = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    if completed.returncode != 0:
+        lines = (completed.stderr or completed.stdout).strip().splitlines()
+        raise BuildError(lines[-1] if lines else "dbt build failed in the child process.")
+
+
+def project_root() -> Path:
+    return Path(__file__).resolve().parent.parent
