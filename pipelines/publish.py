@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.db import frame
+from pipelines.db import frame, scalar
 
 PUBLISHED_SCHEMAS = ("marts", "seeds", "audit", "quality")
 
@@ -54,15 +54,18 @@ def publish(warehouse: Path, serving: Path) -> PublishResult:
 
 
 def _copy(warehouse: Path, target: Path, published_at: dt.datetime) -> tuple[int, int]:
-    con = duckdb.connect(str(target))
+    # Connect to the warehouse itself (in a process that just ran dbt this
+    # reuses dbt's open database instance; attaching the same file twice is
+    # refused) and attach the new serving file as the target.
+    con = duckdb.connect(str(warehouse))
     try:
-        con.execute(f"attach '{warehouse}' as wh (read_only)")
+        con.execute(f"attach '{target}' as serving_new")
         listing = frame(
             con,
             """
             select table_schema, table_name
             from information_schema.tables
-            where table_catalog = 'wh' and table_type = 'BASE TABLE'
+            where table_catalog = current_database() and table_type = 'BASE TABLE'
               and table_schema in ?
             order by table_schema, table_name
             """,
@@ -72,17 +75,19 @@ def _copy(warehouse: Path, target: Path, published_at: dt.datetime) -> tuple[int
             raise PublishError(f"the warehouse {warehouse} has no marts: run `serviq build` first.")
         total = 0
         for schema, table in listing.iter_rows():
-            con.execute(f"create schema if not exists {schema}")
-            con.execute(f'create table {schema}."{table}" as select * from wh.{schema}."{table}"')
-            total += int(con.execute(f'select count(*) from {schema}."{table}"').fetchall()[0][0])
-        con.execute("create schema if not exists meta")
+            con.execute(f"create schema if not exists serving_new.{schema}")
+            con.execute(
+                f'create table serving_new.{schema}."{table}" as select * from {schema}."{table}"'
+            )
+            total += int(scalar(con, f'select count(*) from serving_new.{schema}."{table}"'))
+        con.execute("create schema if not exists serving_new.meta")
         con.execute(
-            "create table meta.publication as select ?::timestamptz as published_at, "
+            "create table serving_new.meta.publication as select ?::timestamptz as published_at, "
             "?::bigint as table_count, ?::bigint as row_count",
             [published_at, listing.height, total],
         )
-        con.execute("detach wh")
-        con.execute("checkpoint")
+        con.execute("checkpoint serving_new")
+        con.execute("detach serving_new")
     finally:
         con.close()
     return listing.height, total

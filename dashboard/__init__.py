@@ -1,0 +1,1 @@
+"""The serviq analysts' dashboard (Streamlit)."""

@@ -1,0 +1,87 @@
+"""Shared helpers for the test-suite (not fixtures: plain functions)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipelines.settings import Settings
+
+TEST_PII_KEY = "serviq-test-key-0123456789abcdef"
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def require(available: bool, reason: str) -> None:
+    """Skip with the reason on a laptop that lacks a system part; fail in CI."""
+    if available:
+        return
+    if in_ci():
+        pytest.fail(f"CI=true and {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def require_binary(name: str, package: str) -> str:
+    found = shutil.which(name)
+    require(found is not None, f"`{name}` is not installed (Debian package {package})")
+    assert found is not None
+    return found
+
+
+@dataclass
+class Pipeline:
+    """A generated, ingested, built and published warehouse for tests."""
+
+    settings: Settings
+    landing: Path
+    truth: dict[str, Any]
+
+    @property
+    def warehouse(self) -> Path:
+        return self.settings.warehouse
+
+    @property
+    def serving(self) -> Path:
+        return self.settings.serving
+
+
+def settings_for(home: Path) -> Settings:
+    return Settings(home=home, pii_key=TEST_PII_KEY)  # type: ignore[arg-type]
+
+
+def run_pipeline(
+    home: Path,
+    days: int,
+    contacts_per_day: int,
+    seed: int,
+    dbt_vars: dict[str, Any] | None = None,
+) -> Pipeline:
+    """generate -> ingest -> build -> publish into `home`, as the CLI does."""
+    from pipelines.build import build
+    from pipelines.generate import GeneratorParams, generate
+    from pipelines.ingest import ingest
+    from pipelines.publish import publish
+    from pipelines.sources.mapping import builtin_mapping, load_mapping
+
+    settings = settings_for(home)
+    landing = settings.landing
+    truth = generate(
+        GeneratorParams(days=days, contacts_per_day=contacts_per_day, seed=seed), landing
+    )
+    report = ingest(
+        settings.warehouse, landing, load_mapping(builtin_mapping()), settings.require_pii_key()
+    )
+    assert not report.refusals, report.refusals
+    build(settings, dbt_vars=dbt_vars)
+    publish(settings.warehouse, settings.serving)
+    if not truth:
+        truth = json.loads((landing / "truth.json").read_text(encoding="utf-8"))
+    return Pipeline(settings=settings, landing=landing, truth=truth)
