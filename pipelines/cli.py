@@ -196,7 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("build", help="run dbt build (models, tests, unit tests) once")
-    p.add_argument("--vars", help='dbt vars as JSON, e.g. \'{"repeat_window_days": 3}\'')
+    p.add_argument("--vars", help="dbt vars as JSON, e.g. '{\"repeat_window_days\": 3}'")
     p.add_argument("--select", help="dbt node selection")
     p.add_argument("--full-refresh", action="store_true", help="rebuild incremental models")
     p.set_defaults(func=cmd_build)

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Literal
 
 import polars as pl
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     """Logical type of a canonical field."""
 
     STRING = "string"
@@ -154,7 +154,12 @@ CALLS = Entity(
     event_time="ivr_started_at",
     fields=(
         F("call_id", K.STRING, "Unique id of the call.", required=True),
-        F("customer_id", K.STRING, "Customer (keyed hash); null if unidentified.", pii="customer_id"),
+        F(
+            "customer_id",
+            K.STRING,
+            "Customer (keyed hash); null if unidentified.",
+            pii="customer_id",
+        ),
         F("caller_number", K.STRING, "Calling/called number (keyed hash).", pii="phone"),
         F("direction", K.STRING, "inbound or outbound.", required=True, domain=DIRECTIONS),
         F("initiated_by", K.STRING, "Who started the contact.", required=True, domain=INITIATORS),
@@ -187,12 +192,22 @@ TICKETS = Entity(
     event_time="created_at",
     fields=(
         F("ticket_id", K.STRING, "Unique id of the online contact.", required=True),
-        F("customer_id", K.STRING, "Customer (keyed hash); null if unidentified.", pii="customer_id"),
+        F(
+            "customer_id",
+            K.STRING,
+            "Customer (keyed hash); null if unidentified.",
+            pii="customer_id",
+        ),
         F("customer_email", K.STRING, "Customer e-mail (keyed hash).", pii="email"),
         F("channel", K.STRING, "Online channel.", required=True, domain=TICKET_CHANNELS),
         F("initiated_by", K.STRING, "Who started the contact.", required=True, domain=INITIATORS),
         F("created_at", K.TIMESTAMP, "Contact created.", required=True),
-        F("first_response_at", K.TIMESTAMP, "First response by agent or bot.", not_before="created_at"),
+        F(
+            "first_response_at",
+            K.TIMESTAMP,
+            "First response by agent or bot.",
+            not_before="created_at",
+        ),
         F("solved_at", K.TIMESTAMP, "Marked solved.", not_before="created_at"),
         F("reopened_count", K.INTEGER, "Times reopened after solving.", minimum=0),
         F("handled_by", K.STRING, "agent or bot.", domain=HANDLERS),
@@ -343,12 +358,12 @@ def sources_yml() -> str:
     ]
     for ent in ENTITIES.values():
         lines.append(f"      - name: {ent.name}")
-        lines.append(f"        description: \"{ent.grain}\"")
+        lines.append(f'        description: "{ent.grain}"')
         lines.append("        columns:")
         for f in ent.fields:
             desc = f.description.replace('"', "'")
             lines.append(f"          - name: {f.name}")
-            lines.append(f"            description: \"{desc}\"")
+            lines.append(f'            description: "{desc}"')
             tests: list[str] = []
             if f.required:
                 tests.append("not_null")

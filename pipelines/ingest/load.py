@@ -9,6 +9,7 @@ never loaded again.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field
@@ -87,7 +88,9 @@ class FileLoad:
     unknown_columns: list[str] = field(default_factory=list)
 
 
-def _within_file_duplicates(good: pl.DataFrame, key: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _within_file_duplicates(
+    good: pl.DataFrame, key: list[str]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Keep the first row of each key; later rows become quarantine rows."""
     ranked = good.with_columns(
         _first=pl.col(LINE).min().over(key), _n=pl.int_range(pl.len()).over(key)
@@ -207,10 +210,8 @@ def write_file(
         raise
     finally:
         for view in ("_batch", "_quarantine"):
-            try:
+            with contextlib.suppress(duckdb.Error):
                 con.unregister(view)
-            except duckdb.Error:
-                pass
     return load
 
 

@@ -42,10 +42,7 @@ def read_file(path: Path, mapping: EntityMapping) -> ReadResult:
     if not data.strip():
         raise FileRefused(f"{path.name} is empty: not even a header row.")
     text, rejects = _decode(data, mapping.encoding)
-    if mapping.format == "jsonl":
-        result = _read_jsonl(text)
-    else:
-        result = _read_delimited(text, mapping)
+    result = _read_jsonl(text) if mapping.format == "jsonl" else _read_delimited(text, mapping)
     result.rejects = rejects + result.rejects
     return result
 
@@ -255,8 +252,8 @@ def _read_parquet(path: Path) -> ReadResult:
     except Exception as exc:  # polars raises several kinds for corrupt files
         raise FileRefused(f"{path.name} is not a readable Parquet file ({exc}).") from None
     columns = list(frame.columns)
-    frame = frame.with_columns(
-        [pl.col(c).cast(pl.String) for c in columns]
-    ).with_row_index(LINE, offset=1)
+    frame = frame.with_columns([pl.col(c).cast(pl.String) for c in columns]).with_row_index(
+        LINE, offset=1
+    )
     frame = frame.with_columns(pl.col(LINE).cast(pl.Int64))
     return ReadResult(frame, [], columns)

@@ -164,16 +164,17 @@ def validate(
         for i, (name, _) in enumerate(rules)
     ]
     checked = text_frame.with_columns(reason_cols).with_columns(field_cols)
-    reason = pl.concat_str([pl.col(f"_r{i}") for i in range(len(rules))], separator="; ",
-                           ignore_nulls=True)
-    first_field = pl.coalesce([pl.col(f"_f{i}") for i in range(len(rules))])
-    checked = checked.with_columns(
-        _reason=pl.when(reason != "").then(reason), _field=first_field
+    reason = pl.concat_str(
+        [pl.col(f"_r{i}") for i in range(len(rules))], separator="; ", ignore_nulls=True
     )
+    first_field = pl.coalesce([pl.col(f"_f{i}") for i in range(len(rules))])
+    checked = checked.with_columns(_reason=pl.when(reason != "").then(reason), _field=first_field)
     helper = [c for c in checked.columns if c.startswith(("_r", "_f"))]
     is_bad = pl.col("_reason").is_not_null()
     bad = checked.filter(is_bad).select(
-        pl.col(LINE), pl.col("_field").alias("field"), pl.col("_reason").alias("reason"),
+        pl.col(LINE),
+        pl.col("_field").alias("field"),
+        pl.col("_reason").alias("reason"),
         *entity.field_names,
     )
     good = (
