@@ -1,0 +1,49 @@
+{#- The classic hotline figures per agent, day and channel, with the
+    agent's site, team and work mode that day: the agent drill-down and
+    the workforce pages. Only contacts an agent answered or was routed
+    (agent_id known) are here; bot and unanswered contacts live in
+    mart_hotline_daily. -#}
+with contacts as (
+
+    select * from {{ ref('int_contacts_classified_for_hotline') }}
+    where agent_id <> 'unassigned'
+
+),
+
+aggregated as (
+
+    select
+        contact_date,
+        week_start_date,
+        month_start_date,
+        agent_id,
+        site_code,
+        team,
+        work_mode,
+        channel,
+        {{ hotline_measures() }}
+
+    from contacts
+    group by
+        contact_date,
+        week_start_date,
+        month_start_date,
+        agent_id,
+        site_code,
+        team,
+        work_mode,
+        channel
+
+),
+
+final as (
+
+    select
+        aggregated.*,
+        {{ hotline_ratios('aggregated') }}
+
+    from aggregated
+
+)
+
+select * from final
