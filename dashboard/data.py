@@ -1,29 +1,37 @@
-"""Every query the dashboard runs, in one place.
+"""Every query the dashboard runs, in one place, with access scoping.
 
 The dashboard reads only the published serving file, through short-lived
 read-only connections: each query opens the file, runs, drains its result
 and closes, so the pipeline can always replace the file (`os.replace`) and
 a new publish is picked up on the next query without a restart. Results are
 cached per (query, parameters, published file version).
+
+Scoping: every table is read through `_source()`, which wraps it in a CTE
+`src` restricted to the viewer's sites (`access.current_scope()`, decided
+here, not by the pages) and to the analyst's filters. A table without a
+`site_code` column is hidden entirely from a site-scoped viewer (fail
+closed). Filters that a table cannot apply (it has no such column) are
+reported back in `Result.ignored`, so the page can say so instead of
+silently showing unfiltered figures.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import polars as pl
 
+from dashboard import access
 from pipelines.settings import get_settings
 
 
 class NoData(RuntimeError):
-    """Nothing has been published yet."""
+    """Nothing has been published yet (or nothing is visible to this viewer)."""
 
 
 def serving_path() -> Path:
@@ -37,15 +45,20 @@ def version() -> str:
         stat = path.stat()
     except FileNotFoundError:
         raise NoData(f"nothing published yet at {path}: run `serviq publish`.") from None
-    return f"{stat.st_ino}:{stat.st_mtime_ns}:{stat.st_size}"
+    return f"{path}:{stat.st_ino}:{stat.st_mtime_ns}:{stat.st_size}"
 
 
 _CACHE: dict[tuple[str, str, tuple[Any, ...]], pl.DataFrame] = {}
-_CACHE_LIMIT = 256
+_CACHE_LIMIT = 512
 
 
 def query(sql: str, params: Sequence[Any] = ()) -> pl.DataFrame:
-    """Run one read-only query against the published file (cached per version)."""
+    """Run one read-only query against the published file (cached per version).
+
+    Low level: callers inside this module read tables through `_run()`,
+    which applies the viewer's scope. Only catalogue queries call this
+    directly.
+    """
     key = (version(), sql, tuple(params))
     cached = _CACHE.get(key)
     if cached is not None:
@@ -63,6 +76,49 @@ def query(sql: str, params: Sequence[Any] = ()) -> pl.DataFrame:
     return result
 
 
+# --------------------------------------------------------------------------
+# Catalogue of the published file
+# --------------------------------------------------------------------------
+def tables() -> dict[str, list[str]]:
+    """`schema.table` -> its columns, for every published table."""
+    frame = query(
+        """
+        select table_schema || '.' || table_name as name, list(column_name order by ordinal_position) as cols
+        from information_schema.columns
+        where table_catalog = current_database()
+        group by 1
+        """
+    )
+    return {name: list(cols) for name, cols in frame.iter_rows()}
+
+
+def has_table(table: str) -> bool:
+    try:
+        return table in tables()
+    except NoData:
+        return False
+
+
+def columns(table: str) -> list[str]:
+    return tables().get(table, [])
+
+
+def schema_tables(schema: str) -> list[str]:
+    return sorted(name for name in tables() if name.split(".", 1)[0] == schema)
+
+
+# --------------------------------------------------------------------------
+# Filters and scoped reads
+# --------------------------------------------------------------------------
+# filter dimension -> column name it filters on in every mart
+DIMENSIONS: dict[str, str] = {
+    "site": "site_code",
+    "channel": "channel",
+    "intent": "intent",
+    "team": "team",
+}
+
+
 @dataclass(frozen=True)
 class Filters:
     """What the analyst selected; applied inside every query."""
@@ -71,64 +127,361 @@ class Filters:
     end: dt.date
     sites: tuple[str, ...] = ()
     channels: tuple[str, ...] = ()
+    intents: tuple[str, ...] = ()
+    teams: tuple[str, ...] = ()
 
-    def where(self, date_col: str = "contact_date") -> tuple[str, list[Any]]:
-        clauses = [f"{date_col} between ? and ?"]
-        params: list[Any] = [self.start, self.end]
-        if self.sites:
-            clauses.append(f"site_code in ({', '.join('?' for _ in self.sites)})")
-            params += list(self.sites)
-        if self.channels:
-            clauses.append(f"channel in ({', '.join('?' for _ in self.channels)})")
-            params += list(self.channels)
-        return " and ".join(clauses), params
+    def values(self, dimension: str) -> tuple[str, ...]:
+        return getattr(self, f"{dimension}s")  # type: ignore[no-any-return]
+
+
+@dataclass
+class Result:
+    """A query result and what the page should say about it."""
+
+    frame: pl.DataFrame
+    source: str
+    missing: bool = False  # the source table is not published (yet)
+    restricted: bool = False  # hidden from this viewer: no site column to scope by
+    ignored: tuple[str, ...] = field(default_factory=tuple)  # filters the source cannot apply
+
+    @property
+    def empty(self) -> bool:
+        return self.frame.height == 0
+
+
+def _in_list(column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+    if not values:
+        return "false", []
+    return f"{column} in ({', '.join('?' for _ in values)})", list(values)
+
+
+def _source(
+    table: str, filters: Filters | None, date_col: str | None
+) -> tuple[str, list[Any], tuple[str, ...], bool]:
+    """`select * from table where <scope> and <filters>` with its parameters."""
+    cols = set(columns(table))
+    scope = access.current_scope()
+    clauses: list[str] = []
+    params: list[Any] = []
+    restricted = False
+    if scope.sites is not None:
+        if "site_code" in cols:
+            clause, values = _in_list("site_code", sorted(scope.sites))
+            clauses.append(clause)
+            params += values
+        else:
+            clauses.append("false")
+            restricted = True
+    ignored: list[str] = []
+    if filters is not None:
+        if date_col and date_col in cols:
+            clauses.append(f"cast({date_col} as date) between ? and ?")
+            params += [filters.start, filters.end]
+        for dimension, column in DIMENSIONS.items():
+            chosen = filters.values(dimension)
+            if not chosen:
+                continue
+            if column in cols:
+                clause, values = _in_list(column, chosen)
+                clauses.append(clause)
+                params += values
+            else:
+                ignored.append(dimension)
+    where = " and ".join(clauses) or "true"
+    return f"select * from {table} where {where}", params, tuple(ignored), restricted
+
+
+def _run(
+    table: str,
+    body: str,
+    filters: Filters | None = None,
+    date_col: str | None = "contact_date",
+    params: Sequence[Any] = (),
+) -> Result:
+    """Run `body` (which reads the scoped table as `src`) or report the table missing."""
+    if not has_table(table):
+        return Result(pl.DataFrame(), table, missing=True)
+    source, source_params, ignored, restricted = _source(table, filters, date_col)
+    frame = query(f"with src as ({source})\n{body}", [*source_params, *params])
+    return Result(frame, table, ignored=ignored, restricted=restricted)
+
+
+def _all(
+    table: str, filters: Filters | None = None, date_col: str | None = None, order: str = ""
+) -> Result:
+    """The whole (scoped, filtered) table."""
+    return _run(table, f"select * from src {order}", filters, date_col)
+
+
+# --------------------------------------------------------------------------
+# Filter choices
+# --------------------------------------------------------------------------
+CONTACTS = "marts.fct_contacts"
+DAILY = "marts.mart_contacts_daily"
+
+
+def _base_table() -> str:
+    if has_table(CONTACTS):
+        return CONTACTS
+    if has_table(DAILY):
+        return DAILY
+    raise NoData("the published warehouse holds no contact marts yet.")
 
 
 def date_bounds() -> tuple[dt.date, dt.date]:
-    frame = query("select min(contact_date) as lo, max(contact_date) as hi from marts.mart_contacts_daily")
-    lo, hi = frame.row(0)
+    result = _run(_base_table(), "select min(contact_date) as lo, max(contact_date) as hi from src")
+    lo, hi = result.frame.row(0)
     if lo is None:
-        raise NoData("the published warehouse holds no contacts yet.")
+        raise NoData("the published warehouse holds no contacts visible to you.")
     return lo, hi
 
 
-def sites() -> list[str]:
-    return query("select distinct site_code from marts.mart_contacts_daily order by 1")[
-        "site_code"
-    ].to_list()
-
-
-def channels() -> list[str]:
-    return query("select distinct channel from marts.mart_contacts_daily order by 1")[
-        "channel"
-    ].to_list()
-
-
-def daily_volume(filters: Filters) -> pl.DataFrame:
-    """Daily contacts and answer rate by site (re-aggregated from counts)."""
-    where, params = filters.where()
-    return query(
-        f"""
-        select
-            contact_date,
-            site_code,
-            sum(contact_count) as contact_count,
-            sum(answered_count) as answered_count,
-            sum(offered_count) as offered_count,
-            sum(answer_rate_numerator) / nullif(sum(answer_rate_denominator), 0) as answer_rate
-        from marts.mart_contacts_daily
-        where {where}
-        group by contact_date, site_code
-        order by contact_date, site_code
-        """,
-        params,
+def choices(dimension: str) -> list[str]:
+    """Distinct values of a filter dimension the viewer may see."""
+    column = DIMENSIONS[dimension]
+    table = _base_table()
+    if column not in columns(table):
+        return []
+    result = _run(
+        table, f"select distinct {column} as value from src where {column} is not null order by 1"
     )
+    return [str(value) for value in result.frame["value"].to_list()]
 
 
 def published_at() -> dt.datetime | None:
+    if not has_table("meta.publication"):
+        return None
     frame = query("select published_at from meta.publication")
     return frame.item(0, 0) if frame.height else None
 
 
 def is_open_access() -> bool:
-    return not os.environ.get("SERVIQ_ROLES_FILE")
+    return access.current_scope().mode == "open"
+
+
+# --------------------------------------------------------------------------
+# Overview
+# --------------------------------------------------------------------------
+def daily_volume(filters: Filters) -> Result:
+    """Daily contacts and answer rate by site (re-aggregated from counts)."""
+    return _run(
+        DAILY,
+        """
+        select
+            contact_date,
+            site_code,
+            sum(contact_count) as contact_count,
+            sum(handled_count) as handled_count,
+            sum(answered_count) as answered_count,
+            sum(offered_count) as offered_count,
+            sum(answer_rate_numerator) / nullif(sum(answer_rate_denominator), 0) as answer_rate
+        from src
+        group by contact_date, site_code
+        order by contact_date, site_code
+        """,
+        filters,
+    )
+
+
+def channel_mix(filters: Filters) -> Result:
+    return _run(
+        DAILY,
+        """
+        select channel, sum(contact_count) as contact_count
+        from src group by channel order by contact_count desc
+        """,
+        filters,
+    )
+
+
+# --------------------------------------------------------------------------
+# Explore (contact grain)
+# --------------------------------------------------------------------------
+EXPLORE_COLUMNS = (
+    "contact_id",
+    "started_local_at",
+    "contact_date",
+    "contact_hour",
+    "contact_weekday",
+    "channel",
+    "site_code",
+    "team",
+    "queue",
+    "agent_id",
+    "work_mode",
+    "direction",
+    "initiated_by",
+    "handled_by",
+    "outcome",
+    "intent",
+    "predicted_intent",
+    "prediction_confidence",
+    "customer_ref",
+    "wait_seconds",
+    "connected_seconds",
+    "hold_seconds",
+    "wrap_seconds",
+    "transfer_count",
+    "is_handled",
+    "is_abandoned",
+    "is_short_abandon",
+    "is_marked_unresolved",
+    "is_escalated_to_backoffice",
+)
+
+# bucket keys the Explore page accepts (URL `x_<key>`) -> column and type
+BUCKETS: dict[str, tuple[str, type]] = {
+    "date": ("contact_date", dt.date),
+    "hour": ("contact_hour", int),
+    "weekday": ("contact_weekday", int),
+    "site": ("site_code", str),
+    "channel": ("channel", str),
+    "intent": ("intent", str),
+    "team": ("team", str),
+    "agent": ("agent_id", str),
+    "outcome": ("outcome", str),
+    "queue": ("queue", str),
+    "work_mode": ("work_mode", str),
+    "predicted_intent": ("predicted_intent", str),
+}
+
+EXPLORE_LIMIT = 5000
+
+
+def _bucket_where(bucket: dict[str, Any]) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    for key, value in bucket.items():
+        column, _kind = BUCKETS[key]
+        clauses.append(f"{column} = ?")
+        params.append(value)
+    return (" and ".join(clauses) or "true"), params
+
+
+def bucket_summary(filters: Filters, bucket: dict[str, Any]) -> Result:
+    where, params = _bucket_where(bucket)
+    return _run(
+        CONTACTS,
+        f"""
+        select
+            count(*) as contact_count,
+            count(*) filter (where is_handled) as handled_count,
+            count(*) filter (where is_abandoned and not is_short_abandon) as abandoned_count,
+            avg(wait_seconds) as mean_wait_seconds,
+            count(distinct customer_ref) as customer_count
+        from src where {where}
+        """,
+        filters,
+        params=params,
+    )
+
+
+def contacts_in_bucket(
+    filters: Filters, bucket: dict[str, Any], limit: int = EXPLORE_LIMIT
+) -> Result:
+    """The contacts of one bucket (masked columns only), newest first."""
+    where, params = _bucket_where(bucket)
+    cols = ", ".join(EXPLORE_COLUMNS)
+    return _run(
+        CONTACTS,
+        f"select {cols} from src where {where} order by started_local_at desc limit {int(limit)}",
+        filters,
+        params=params,
+    )
+
+
+def bucket_counts(filters: Filters, dimension: str, bucket: dict[str, Any] | None = None) -> Result:
+    """Contacts per value of one dimension (within a drilled-into bucket, if any)."""
+    column, _kind = BUCKETS[dimension]
+    where, params = _bucket_where(bucket or {})
+    return _run(
+        CONTACTS,
+        f"""
+        select {column} as bucket, count(*) as contact_count,
+            count(*) filter (where is_handled) as handled_count,
+            count(*) filter (where is_abandoned and not is_short_abandon) as abandoned_count
+        from src where {where} group by 1 order by 1
+        """,
+        filters,
+        params=params,
+    )
+
+
+# --------------------------------------------------------------------------
+# Data quality
+# --------------------------------------------------------------------------
+def load_history() -> Result:
+    return _run(
+        "audit.load_audit",
+        """
+        select started_at, finished_at, source, entity, file_path, status, rows_read,
+            rows_loaded, rows_quarantined, message
+        from src order by started_at desc
+        """,
+        date_col=None,
+    )
+
+
+def quarantine_summary() -> Result:
+    return _run(
+        "audit.quarantine",
+        """
+        select entity, field, count(*) as row_count, max(quarantined_at) as last_quarantined_at
+        from src group by entity, field order by row_count desc
+        """,
+        date_col=None,
+    )
+
+
+def quarantined_rows(limit: int = 2000) -> Result:
+    return _run(
+        "audit.quarantine",
+        f"""
+        select quarantined_at, entity, file_path, line, field, reason, record_json
+        from src order by quarantined_at desc, file_path, line limit {int(limit)}
+        """,
+        date_col=None,
+    )
+
+
+def quality_tables() -> list[str]:
+    try:
+        return schema_tables("quality")
+    except NoData:
+        return []
+
+
+def quality_table(table: str, limit: int = 2000) -> Result:
+    """One table of the `quality` schema, newest first when it has a timestamp."""
+    if table not in quality_tables():
+        return Result(pl.DataFrame(), table, missing=True)
+    cols = columns(table)
+    stamp = next((col for col in cols if col.endswith("_at")), None)
+    order = f"order by {stamp} desc" if stamp else ""
+    return _run(table, f"select * from src {order} limit {int(limit)}", date_col=None)
+
+
+# --------------------------------------------------------------------------
+# Lookups (seeds): display names of codes
+# --------------------------------------------------------------------------
+_LOOKUPS: dict[str, tuple[str, str]] = {
+    "site": ("seeds.sites", "site_code"),
+    "intent": ("seeds.intents", "intent_code"),
+    "business_type": ("seeds.business_types", "business_type"),
+}
+
+
+def dimension_names(dimension: str, lang: str) -> dict[str, str]:
+    """code -> name in the language, from the seeds (empty when there is no lookup)."""
+    lookup = _LOOKUPS.get(dimension)
+    if lookup is None:
+        return {}
+    table, code_col = lookup
+    name_col = "name_zh" if lang == "zh" else "name_en"
+    try:
+        if not {code_col, name_col} <= set(columns(table)):
+            return {}
+        frame = query(f"select {code_col} as code, {name_col} as name from {table}")
+    except NoData:
+        return {}
+    return {str(code): f"{name} ({code})" for code, name in frame.iter_rows()}

@@ -1,36 +1,289 @@
-"""Bilingual labels: 中文 / English for every label the dashboard shows."""
+"""Bilingual labels and number formats: 中文 / English for everything shown.
+
+`t(key, lang)` gives a label; the `fmt_*` functions format numbers, dates
+and durations the way each language writes them (Chinese groups large
+numbers in 万 / 亿 and writes dates as 2026年6月1日). Metric names and
+definitions live in `metrics_catalog.py`.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+from typing import Any
+
 LANGUAGES = {"zh": "中文", "en": "English"}
+DEFAULT_LANGUAGE = "zh"
 
 LABELS: dict[str, dict[str, str]] = {
+    # app and navigation
     "app_title": {"zh": "serviq 服务质量分析", "en": "serviq service quality"},
     "overview": {"zh": "概览", "en": "Overview"},
+    "scorecard": {"zh": "计分卡", "en": "Scorecard"},
+    "fcr_effort": {"zh": "一次性解决与费力度", "en": "One-contact resolution and effort"},
+    "prediction": {"zh": "预测与主动服务", "en": "Prediction and proactive service"},
+    "value": {"zh": "价值共生", "en": "Value co-creation"},
+    "hotline": {"zh": "热线", "en": "Hotline"},
+    "backoffice": {"zh": "后台", "en": "Back office"},
+    "workforce": {"zh": "人力与业务连续性", "en": "Workforce and continuity"},
+    "quality": {"zh": "数据质量", "en": "Data quality"},
+    "explore": {"zh": "明细钻取", "en": "Explore"},
+    "section_evaluation": {"zh": "新评价体系", "en": "New evaluation"},
+    "section_operations": {"zh": "运营", "en": "Operations"},
+    "section_data": {"zh": "数据", "en": "Data"},
+    # filters and chrome
+    "filters": {"zh": "筛选", "en": "Filters"},
     "date_range": {"zh": "日期范围", "en": "Date range"},
     "site": {"zh": "职场", "en": "Site"},
     "channel": {"zh": "渠道", "en": "Channel"},
+    "intent": {"zh": "意图", "en": "Intent"},
+    "team": {"zh": "团队", "en": "Team"},
+    "all": {"zh": "全部", "en": "All"},
+    "language": {"zh": "语言", "en": "Language"},
+    "share_link": {
+        "zh": "当前视图（含筛选）已写入网址，复制地址栏即可分享。",
+        "en": "This view and its filters are in the URL: copy the address bar to share it.",
+    },
+    "no_data": {"zh": "尚无已发布的数据。", "en": "Nothing has been published yet."},
+    "no_source": {"zh": "此数据源暂无数据", "en": "No data for this source"},
+    "no_rows": {"zh": "所选范围内没有数据。", "en": "No rows in the selected range."},
+    "restricted": {
+        "zh": "此视图不按职场划分，仅对可查看全部职场的用户开放。",
+        "en": "This view is not broken down by site: only users allowed every site can see it.",
+    },
+    "ignored_filters": {
+        "zh": "此视图的数据源没有以下维度，相应筛选未生效：",
+        "en": "This view's source has no such column, so these filters do not apply here:",
+    },
+    "published_at": {"zh": "数据发布时间", "en": "Data published"},
+    "open_access": {
+        "zh": "未配置登录：本地开放访问模式，可查看全部职场。",
+        "en": "No login configured: open access for local use, every site visible.",
+    },
+    "login_required": {
+        "zh": "请先登录。登录后仅显示您有权查看的职场数据。",
+        "en": "Please log in. After login you see only the sites you are allowed to see.",
+    },
+    "login": {"zh": "登录", "en": "Log in"},
+    "logout": {"zh": "退出登录", "en": "Log out"},
+    "signed_in_as": {"zh": "已登录", "en": "Signed in as"},
+    "scope_all": {"zh": "可查看：全部职场", "en": "Scope: every site"},
+    "scope_sites": {"zh": "可查看职场", "en": "Scope: sites"},
+    "scope_none": {
+        "zh": "您没有任何职场的查看权限，请联系管理员。",
+        "en": "You are not allowed to see any site: ask an administrator.",
+    },
+    "scope_misconfigured": {
+        "zh": "访问控制配置有误，不显示任何数据",
+        "en": "Access control is misconfigured, so no data is shown",
+    },
+    "download_csv": {"zh": "下载 CSV", "en": "Download CSV"},
+    "definition": {"zh": "定义", "en": "Definition"},
+    "date": {"zh": "日期", "en": "Date"},
+    "week": {"zh": "周", "en": "Week"},
+    "hour": {"zh": "小时", "en": "Hour"},
+    "weekday": {"zh": "星期", "en": "Weekday"},
+    "value_col": {"zh": "数值", "en": "Value"},
+    "metric": {"zh": "指标", "en": "Metric"},
+    "show_contacts": {"zh": "查看这些联络明细", "en": "Show these contacts"},
+    "drill_down": {"zh": "钻取到联络明细", "en": "Drill down to contacts"},
+    "render_error": {"zh": "此部分无法显示", "en": "This part could not be shown"},
+    # overview
     "contacts": {"zh": "联络量", "en": "Contacts"},
+    "handled": {"zh": "已处理", "en": "Handled"},
     "answered": {"zh": "接通量", "en": "Answered"},
     "offered": {"zh": "呼入量", "en": "Offered"},
+    "abandoned": {"zh": "放弃量", "en": "Abandoned"},
     "answer_rate": {"zh": "接通率", "en": "Answer rate"},
     "daily_volume": {"zh": "每日联络量（按职场）", "en": "Daily contacts by site"},
     "daily_answer_rate": {"zh": "每日接通率（按职场）", "en": "Daily answer rate by site"},
-    "no_data": {"zh": "尚无已发布的数据。", "en": "Nothing has been published yet."},
-    "published_at": {"zh": "数据发布时间", "en": "Data published"},
-    "open_access": {
-        "zh": "未配置登录：本地开放访问模式。",
-        "en": "No login configured: open access for local use.",
+    "channel_mix": {"zh": "渠道结构", "en": "Channel mix"},
+    # scorecard
+    "target": {"zh": "目标", "en": "Target"},
+    "actual": {"zh": "实际", "en": "Actual"},
+    "status": {"zh": "状态", "en": "Status"},
+    "trend": {"zh": "趋势", "en": "Trend"},
+    "green": {"zh": "达标", "en": "On target"},
+    "amber": {"zh": "预警", "en": "Watch"},
+    "red": {"zh": "未达标", "en": "Off target"},
+    "no_target": {"zh": "无目标", "en": "No target"},
+    "higher_is_better": {"zh": "越高越好", "en": "higher is better"},
+    "lower_is_better": {"zh": "越低越好", "en": "lower is better"},
+    "amber_band": {"zh": "预警区间", "en": "Amber band"},
+    "scorecard_help": {
+        "zh": "绿色：达到目标；黄色：距目标在预警区间内；红色：超出预警区间。目标见种子 scorecard_targets。",
+        "en": "Green: target met; amber: within the amber band of the target; red: beyond it. "
+        "Targets come from the scorecard_targets seed.",
     },
-    "download_csv": {"zh": "下载 CSV", "en": "Download CSV"},
-    "language": {"zh": "语言", "en": "Language"},
-    "date": {"zh": "日期", "en": "Date"},
+    "weekly_trend": {"zh": "周趋势", "en": "Weekly trend"},
+    "missing_metrics": {
+        "zh": "以下指标的数据源尚未发布",
+        "en": "Not yet published for these metrics",
+    },
+    # explore
+    "bucket": {"zh": "分组", "en": "Bucket"},
+    "group_by": {"zh": "分组维度", "en": "Group by"},
+    "drilled_into": {"zh": "当前钻取", "en": "Drilled into"},
+    "clear_drill": {"zh": "清除钻取", "en": "Clear drill-down"},
+    "contacts_in_bucket": {
+        "zh": "该分组内的联络（已脱敏）",
+        "en": "Contacts in this bucket (masked)",
+    },
+    "explore_masked": {
+        "zh": "客户仅显示加密标识的前 8 位；不含电话、证件号或邮箱。",
+        "en": "Customers show only the first 8 characters of their keyed hash; no phone, ID or e-mail.",
+    },
+    "row_limit": {
+        "zh": "最多显示 {n} 行（按时间倒序）",
+        "en": "At most {n} rows shown (newest first)",
+    },
+    "customers": {"zh": "客户数", "en": "Customers"},
+    "mean_wait": {"zh": "平均等待", "en": "Mean wait"},
+    "pick_bucket": {"zh": "选择一个分组以查看明细", "en": "Pick a bucket to see its contacts"},
+    # hotline
+    "service_level": {"zh": "服务水平", "en": "Service level"},
+    "heatmap_title": {
+        "zh": "服务水平热力图（星期 × 小时）",
+        "en": "Service level by weekday and hour",
+    },
+    "asa": {"zh": "平均应答速度", "en": "ASA"},
+    "abandonment_rate": {"zh": "放弃率", "en": "Abandonment rate"},
+    "aht": {"zh": "平均处理时长", "en": "AHT"},
+    "seconds": {"zh": "秒", "en": "s"},
+    "minutes": {"zh": "分钟", "en": "min"},
+    "hours": {"zh": "小时", "en": "h"},
+    # data quality
+    "latest_checks": {"zh": "最新检查结果", "en": "Latest checks"},
+    "quality_pending": {
+        "zh": "尚未发布数据质量检查结果（quality 架构）。",
+        "en": "No data-quality check results published yet (quality schema).",
+    },
+    "quarantined_rows": {"zh": "隔离行", "en": "Quarantined rows"},
+    "quarantine_by_field": {
+        "zh": "隔离原因（按实体与字段）",
+        "en": "Quarantine by entity and field",
+    },
+    "load_history": {"zh": "加载历史", "en": "Load history"},
+    "files_loaded": {"zh": "已加载文件", "en": "Files loaded"},
+    "files_refused": {"zh": "被拒文件", "en": "Files refused"},
+    "rows_loaded": {"zh": "已加载行", "en": "Rows loaded"},
+    "rows_quarantined": {"zh": "隔离行数", "en": "Rows quarantined"},
+}
+
+WEEKDAYS = {
+    "zh": ["周一", "周二", "周三", "周四", "周五", "周六", "周日"],
+    "en": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
 }
 
 
-def t(key: str, lang: str) -> str:
+def t(key: str, lang: str, **values: Any) -> str:
     """The label in the chosen language (English, then the key, as fall-backs)."""
     entry = LABELS.get(key)
     if entry is None:
         return key
-    return entry.get(lang) or entry.get("en") or key
+    text = entry.get(lang) or entry.get("en") or key
+    return text.format(**values) if values else text
+
+
+def weekday(number: int, lang: str) -> str:
+    """ISO weekday (1 = Monday) as a short name."""
+    return WEEKDAYS.get(lang, WEEKDAYS["en"])[(int(number) - 1) % 7]
+
+
+# --------------------------------------------------------------------------
+# Number formats
+# --------------------------------------------------------------------------
+DASH = "—"
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def fmt_int(value: Any, lang: str) -> str:
+    """12,345 (en); 12,345 below 10万 and 12.3万 / 1.2亿 above (zh)."""
+    if _missing(value):
+        return DASH
+    number = float(value)
+    if lang == "zh":
+        if abs(number) >= 1e8:
+            return f"{number / 1e8:,.2f}亿"
+        if abs(number) >= 1e5:
+            return f"{number / 1e4:,.1f}万"
+    return f"{round(number):,}"
+
+
+def fmt_pct(value: Any, lang: str, digits: int = 1) -> str:
+    if _missing(value):
+        return DASH
+    return f"{float(value) * 100:.{digits}f}%"
+
+
+def fmt_number(value: Any, lang: str, digits: int = 1) -> str:
+    if _missing(value):
+        return DASH
+    return f"{float(value):,.{digits}f}"
+
+
+def fmt_seconds(value: Any, lang: str) -> str:
+    if _missing(value):
+        return DASH
+    unit = "秒" if lang == "zh" else "s"
+    return f"{float(value):,.1f} {unit}"
+
+
+def fmt_minutes(value: Any, lang: str) -> str:
+    if _missing(value):
+        return DASH
+    unit = "分钟" if lang == "zh" else "min"
+    return f"{float(value):,.1f} {unit}"
+
+
+def fmt_amount(value: Any, lang: str) -> str:
+    if _missing(value):
+        return DASH
+    number = float(value)
+    if lang == "zh":
+        if abs(number) >= 1e8:
+            return f"¥{number / 1e8:,.2f}亿"
+        if abs(number) >= 1e4:
+            return f"¥{number / 1e4:,.1f}万"
+        return f"¥{number:,.0f}"
+    return f"CNY {number:,.0f}"
+
+
+def fmt_date(value: dt.date | None, lang: str) -> str:
+    if value is None:
+        return DASH
+    if lang == "zh":
+        return f"{value.year}年{value.month}月{value.day}日"
+    return value.isoformat()
+
+
+def fmt_unit(value: Any, unit: str, lang: str) -> str:
+    """Format a metric value by its catalogue unit."""
+    if unit == "rate":
+        return fmt_pct(value, lang)
+    if unit == "seconds":
+        return fmt_seconds(value, lang)
+    if unit == "amount":
+        return fmt_amount(value, lang)
+    if unit == "count":
+        return fmt_int(value, lang)
+    if unit == "hours":
+        return fmt_number(value, lang) + (" 小时" if lang == "zh" else " h")
+    return fmt_number(value, lang)
+
+
+# d3 formats for Altair axes and tooltips (the chart's own language)
+D3_PCT = ".1%"
+D3_INT = ",.0f"
+D3_NUM = ",.1f"
+
+
+def d3_date(lang: str) -> str:
+    return "%m月%d日" if lang == "zh" else "%b %d"
+
+
+def d3_format(unit: str) -> str:
+    return D3_PCT if unit == "rate" else D3_NUM

@@ -1,0 +1,261 @@
+"""Chart definitions shared by the dashboard and the exports.
+
+Every function takes a Polars (or pandas) frame and a language and returns
+an Altair chart with titled axes that carry their unit, localised date and
+number formats, and tooltips. One definition drives both the dashboard and
+the exported PDF (render with `vl-convert` or `chart.save(...)`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import polars as pl
+
+from dashboard.i18n import WEEKDAYS, d3_date, d3_format, t
+from dashboard.metrics_catalog import metric
+
+Frame = pl.DataFrame | pd.DataFrame
+HEIGHT = 280
+
+
+def _df(frame: Frame) -> pd.DataFrame:
+    return frame.to_pandas() if isinstance(frame, pl.DataFrame) else frame
+
+
+def unit_suffix(unit: str, lang: str) -> str:
+    suffixes = {
+        "rate": "%",
+        "seconds": t("seconds", lang),
+        "amount": "CNY" if lang == "en" else "元",
+        "per10k": "/10k" if lang == "en" else "/万",
+        "per1000": "/1k" if lang == "en" else "/千",
+        "index": "0-100",
+        "hours": t("hours", lang),
+    }
+    suffix = suffixes.get(unit)
+    return f" ({suffix})" if suffix else ""
+
+
+def metric_title(code: str, lang: str) -> str:
+    entry = metric(code)
+    return entry.name(lang) + unit_suffix(entry.unit, lang)
+
+
+def _date_x(field: str, lang: str) -> alt.X:
+    return alt.X(
+        f"{field}:T", title=t("date", lang), axis=alt.Axis(format=d3_date(lang), labelAngle=0)
+    )
+
+
+def _date_tip(field: str, lang: str) -> alt.Tooltip:
+    return alt.Tooltip(f"{field}:T", title=t("date", lang), format="%Y-%m-%d")
+
+
+def daily_volume(frame: Frame, lang: str) -> alt.Chart:
+    """Stacked daily contacts by site."""
+    return (
+        alt.Chart(_df(frame), height=HEIGHT)
+        .mark_bar()
+        .encode(
+            x=_date_x("contact_date", lang),
+            y=alt.Y("sum(contact_count):Q", title=t("contacts", lang), axis=alt.Axis(format=",d")),
+            color=alt.Color("site_code:N", title=t("site", lang)),
+            tooltip=[
+                _date_tip("contact_date", lang),
+                alt.Tooltip("site_code:N", title=t("site", lang)),
+                alt.Tooltip("sum(contact_count):Q", title=t("contacts", lang), format=",d"),
+            ],
+        )
+    )
+
+
+def daily_rate(
+    frame: Frame,
+    lang: str,
+    rate_col: str = "answer_rate",
+    code: str = "answer_rate",
+    color: str = "site_code",
+    color_title: str = "site",
+) -> alt.Chart:
+    """A daily rate (0-1) per series, as lines with points."""
+    return (
+        alt.Chart(_df(frame), height=HEIGHT)
+        .mark_line(point=True)
+        .encode(
+            x=_date_x("contact_date", lang),
+            y=alt.Y(f"{rate_col}:Q", title=metric_title(code, lang), axis=alt.Axis(format="%")),
+            color=alt.Color(f"{color}:N", title=t(color_title, lang)),
+            tooltip=[
+                _date_tip("contact_date", lang),
+                alt.Tooltip(f"{color}:N", title=t(color_title, lang)),
+                alt.Tooltip(f"{rate_col}:Q", title=metric(code).name(lang), format=".1%"),
+            ],
+        )
+    )
+
+
+def bars(
+    frame: Frame,
+    lang: str,
+    category: str,
+    value: str,
+    value_title: str,
+    category_title: str,
+    value_format: str = ",.0f",
+    color: str | None = None,
+    color_title: str = "",
+) -> alt.Chart:
+    """Horizontal bars of one value per category (sorted by value)."""
+    encoding: dict[str, Any] = {
+        "y": alt.Y(f"{category}:N", title=category_title, sort="-x"),
+        "x": alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=value_format)),
+        "tooltip": [
+            alt.Tooltip(f"{category}:N", title=category_title),
+            alt.Tooltip(f"{value}:Q", title=value_title, format=value_format),
+        ],
+    }
+    if color:
+        encoding["color"] = alt.Color(f"{color}:N", title=color_title)
+        encoding["tooltip"].append(alt.Tooltip(f"{color}:N", title=color_title))
+    return alt.Chart(_df(frame)).mark_bar().encode(**encoding)
+
+
+def channel_mix(frame: Frame, lang: str) -> alt.Chart:
+    return bars(
+        frame, lang, "channel", "contact_count", t("contacts", lang), t("channel", lang), ",d"
+    )
+
+
+def metric_trend(
+    frame: Frame, lang: str, code: str, target: float | None = None
+) -> alt.LayerChart | alt.Chart:
+    """A metric per period (`period`, `value`), with the target as a dashed rule."""
+    entry = metric(code)
+    fmt = d3_format(entry.unit)
+    base = alt.Chart(_df(frame), height=180)
+    line = base.mark_line(point=True).encode(
+        x=alt.X(
+            "period:T", title=t("week", lang), axis=alt.Axis(format=d3_date(lang), labelAngle=0)
+        ),
+        y=alt.Y(
+            "value:Q",
+            title=metric_title(code, lang),
+            axis=alt.Axis(format="%" if entry.unit == "rate" else ",.1f"),
+            scale=alt.Scale(zero=False),
+        ),
+        tooltip=[
+            alt.Tooltip("period:T", title=t("week", lang), format="%Y-%m-%d"),
+            alt.Tooltip("value:Q", title=entry.name(lang), format=fmt),
+        ],
+    )
+    if target is None:
+        return line
+    rule = (
+        alt.Chart(pd.DataFrame({"target": [target]}))
+        .mark_rule(strokeDash=[6, 4], color="#888")
+        .encode(
+            y="target:Q", tooltip=[alt.Tooltip("target:Q", title=t("target", lang), format=fmt)]
+        )
+    )
+    return alt.layer(line, rule)
+
+
+def weekday_hour_heatmap(
+    frame: Frame,
+    lang: str,
+    value: str = "service_level",
+    code: str = "service_level",
+) -> alt.Chart:
+    """Hour-by-weekday heat map (`contact_weekday` 1-7, `contact_hour` 0-23, a rate)."""
+    data = _df(frame).copy()
+    names = WEEKDAYS.get(lang, WEEKDAYS["en"])
+    data["weekday_name"] = [names[int(day) - 1] for day in data["contact_weekday"]]
+    fmt = d3_format(metric(code).unit)
+    return (
+        alt.Chart(data, height=260)
+        .mark_rect()
+        .encode(
+            x=alt.X("contact_hour:O", title=t("hour", lang), axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("weekday_name:N", title=t("weekday", lang), sort=names),
+            color=alt.Color(
+                f"{value}:Q",
+                title=metric_title(code, lang),
+                scale=alt.Scale(scheme="redyellowgreen", domain=[0.5, 1.0], clamp=True)
+                if metric(code).unit == "rate"
+                else alt.Scale(scheme="blues"),
+                legend=alt.Legend(format=fmt),
+            ),
+            tooltip=[
+                alt.Tooltip("weekday_name:N", title=t("weekday", lang)),
+                alt.Tooltip("contact_hour:O", title=t("hour", lang)),
+                alt.Tooltip(f"{value}:Q", title=metric(code).name(lang), format=fmt),
+                *(
+                    [alt.Tooltip("offered_count:Q", title=t("offered", lang), format=",d")]
+                    if "offered_count" in data.columns
+                    else []
+                ),
+            ],
+        )
+    )
+
+
+def daily_metric(
+    frame: Frame, lang: str, value: str, code: str, color: str | None = None, color_title: str = ""
+) -> alt.Chart:
+    """A daily metric of any unit as a line (per series when `color` is given)."""
+    entry = metric(code)
+    fmt = d3_format(entry.unit)
+    encoding: dict[str, Any] = {
+        "x": _date_x("contact_date", lang),
+        "y": alt.Y(
+            f"{value}:Q",
+            title=metric_title(code, lang),
+            axis=alt.Axis(format="%" if entry.unit == "rate" else ",.0f"),
+        ),
+        "tooltip": [
+            _date_tip("contact_date", lang),
+            alt.Tooltip(f"{value}:Q", title=entry.name(lang), format=fmt),
+        ],
+    }
+    if color:
+        encoding["color"] = alt.Color(f"{color}:N", title=color_title)
+        encoding["tooltip"].insert(1, alt.Tooltip(f"{color}:N", title=color_title))
+    return alt.Chart(_df(frame), height=HEIGHT).mark_line(point=True).encode(**encoding)
+
+
+def calibration(frame: Frame, lang: str) -> alt.LayerChart:
+    """Accuracy per confidence decile against its mean confidence, with the diagonal."""
+    data = _df(frame)
+    acc_title = metric("prediction_accuracy").name(lang)
+    conf_title = "平均置信度" if lang == "zh" else "Mean confidence"
+    points = (
+        alt.Chart(data, height=HEIGHT)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X(
+                "mean_confidence:Q",
+                title=conf_title,
+                scale=alt.Scale(domain=[0, 1]),
+                axis=alt.Axis(format="%"),
+            ),
+            y=alt.Y(
+                "accuracy:Q",
+                title=acc_title,
+                scale=alt.Scale(domain=[0, 1]),
+                axis=alt.Axis(format="%"),
+            ),
+            tooltip=[
+                alt.Tooltip("mean_confidence:Q", title=conf_title, format=".1%"),
+                alt.Tooltip("accuracy:Q", title=acc_title, format=".1%"),
+            ],
+        )
+    )
+    diagonal = (
+        alt.Chart(pd.DataFrame({"x": [0.0, 1.0], "y": [0.0, 1.0]}))
+        .mark_line(strokeDash=[4, 4], color="#999")
+        .encode(x="x:Q", y="y:Q")
+    )
+    return alt.layer(diagonal, points)

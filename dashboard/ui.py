@@ -1,0 +1,148 @@
+"""Layout helpers shared by the pages: headers, source notices, downloads, drill links.
+
+Pages stay layout only: they call `data` for frames, `charts` for chart
+definitions and these helpers to show them the same way everywhere (every
+chart and table with its CSV download, every missing source said plainly).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from typing import Any
+
+import altair as alt
+import polars as pl
+import streamlit as st
+
+from dashboard import data, state
+from dashboard.i18n import t
+from dashboard.metrics_catalog import metric
+
+EXPLORE_PAGE = "app_pages/explore.py"
+
+
+class Page:
+    """What every page needs: its language and the current filters (or a stop)."""
+
+    def __init__(self, title_key: str) -> None:
+        self.lang = state.language()
+        st.title(t(title_key, self.lang))
+        try:
+            self.filters = state.filters()
+        except data.NoData:
+            st.info(t("no_data", self.lang))
+            st.stop()
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") or "data"
+
+
+def show_result(result: data.Result, lang: str) -> bool:
+    """Say why a result cannot be shown; True when there are rows to show."""
+    if result.missing:
+        st.warning(f"{t('no_source', lang)}: `{result.source}`")
+        return False
+    if result.restricted:
+        st.info(t("restricted", lang))
+        return False
+    if result.ignored:
+        st.caption(t("ignored_filters", lang) + " " + ", ".join(t(d, lang) for d in result.ignored))
+    if result.empty:
+        st.info(t("no_rows", lang))
+        return False
+    return True
+
+
+def download(frame: pl.DataFrame, name: str, lang: str, file: str | None = None) -> None:
+    """A CSV download of exactly the rows behind a chart or table."""
+    digest = hashlib.sha1(name.encode("utf-8")).hexdigest()[:10]
+    stem = file or _slug(name)
+    st.download_button(
+        f"{t('download_csv', lang)} · {name}",
+        frame.write_csv().encode("utf-8-sig"),  # BOM: Excel opens Chinese text correctly
+        file_name=f"serviq_{stem}.csv" if stem != "data" else f"serviq_{digest}.csv",
+        mime="text/csv",
+        key=f"dl_{digest}",
+    )
+
+
+def chart(
+    result: data.Result,
+    build: Callable[[pl.DataFrame, str], alt.TopLevelMixin],
+    title: str,
+    lang: str,
+    on_select: bool = False,
+) -> Any:
+    """Subheader, chart and its CSV download; returns the selection event when asked."""
+    st.subheader(title)
+    if not show_result(result, lang):
+        return None
+    event = None
+    try:
+        spec = build(result.frame, lang)
+        if on_select:
+            event = st.altair_chart(
+                spec,
+                width="stretch",
+                on_select="rerun",
+                key=f"ch_{hashlib.sha1(title.encode()).hexdigest()[:10]}",
+            )
+        else:
+            st.altair_chart(spec, width="stretch")
+    except Exception as error:  # one broken chart must not take the page down
+        st.error(f"{t('render_error', lang)}: {error}")
+    download(result.frame, title, lang)
+    return event
+
+
+def table(result: data.Result, title: str, lang: str, rename: dict[str, str] | None = None) -> None:
+    st.subheader(title)
+    if not show_result(result, lang):
+        return
+    shown = result.frame.rename(rename) if rename else result.frame
+    st.dataframe(shown, width="stretch", hide_index=True)
+    download(result.frame, title, lang)
+
+
+def metric_tile(column: Any, code: str, value: str, lang: str, delta: str | None = None) -> None:
+    """A metric value whose help text quotes the definition."""
+    entry = metric(code)
+    column.metric(
+        entry.name(lang), value, delta=delta, help=entry.definition(lang), delta_color="off"
+    )
+
+
+def definition(code: str, lang: str) -> None:
+    entry = metric(code)
+    st.caption(f"**{entry.name(lang)}** — {t('definition', lang)}: {entry.definition(lang)}")
+
+
+def drill_link(
+    filters: data.Filters, lang: str, bucket: dict[str, Any], label: str | None = None
+) -> None:
+    """A link to the Explore page showing the contacts of one bucket."""
+    params = state.query_string(filters, lang)
+    for key, value in bucket.items():
+        if value is not None:
+            params[f"x_{key}"] = str(value)
+    text = label or t("show_contacts", lang)
+    st.page_link(EXPLORE_PAGE, label=text, icon=":material/manage_search:", query_params=params)
+
+
+def selected_point(event: Any, fields: list[str]) -> dict[str, Any] | None:
+    """The first point of an Altair selection event, restricted to `fields`."""
+    if not event:
+        return None
+    selection = getattr(event, "selection", None) or (
+        event.get("selection") if isinstance(event, dict) else None
+    )
+    if not selection:
+        return None
+    for points in selection.values():
+        if isinstance(points, list) and points:
+            point = points[0]
+            return {name: point.get(name) for name in fields if point.get(name) is not None}
+    return None
