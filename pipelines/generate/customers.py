@@ -1,0 +1,111 @@
+"""The customer base and its personal data (raw PII that ingestion must hash).
+
+Customers have a skewed activity level. Each (customer, intent) pair is used
+by at most one topic in the whole run (an issue or a proactive contact), so a
+customer's independent new issue never lands inside the 7-day repeat window
+of an earlier one on the same intent: episodes in the warehouse equal the
+issues planted here, exactly (weighted sampling without replacement, by the
+Gumbel top-k trick, per intent).
+
+Personal data is derived from the customer number by a fixed hash, so every
+contact of a customer shows the same mobile number, e-mail and ID card:
+11-digit mainland mobile numbers, e-mail addresses, and 18-digit resident
+ID-card numbers with a valid GB 11643 check digit (sometimes `X`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+MOBILE_PREFIXES = np.array(
+    [130, 131, 132, 133, 135, 136, 137, 138, 139, 150, 151, 152, 155, 157, 158, 159,
+     166, 176, 177, 180, 181, 183, 185, 186, 187, 188, 189, 191, 198, 199],
+    dtype=np.int64,
+)  # fmt: skip
+REGION_CODES = np.array(
+    [310104, 310115, 110101, 110105, 440305, 440106, 510107, 420106, 610113, 340104,
+     210202, 330106, 320102, 370102, 500103, 120101],
+    dtype=np.int64,
+)  # fmt: skip
+SURNAMES = ["zhang", "wang", "li", "liu", "chen", "yang", "huang", "zhao", "wu", "zhou",
+            "xu", "sun", "ma", "zhu", "hu", "guo", "he", "lin", "luo", "gao"]  # fmt: skip
+GIVEN = ["wei", "fang", "na", "min", "jing", "lei", "qiang", "jun", "yan", "tao",
+         "ming", "chao", "xiu", "hua", "ping", "hong", "yu", "bo", "lan", "hao"]  # fmt: skip
+DOMAINS = ["qq.com", "163.com", "126.com", "sina.com", "139.com", "outlook.com", "gmail.com"]
+ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
+ID_CHECK = np.array(list("10X98765432"))
+
+
+def mix64(x: np.ndarray, salt: int) -> np.ndarray:
+    """SplitMix64 finaliser: a fixed, well-spread hash of non-negative integers."""
+    z = x.astype(np.uint64) + np.uint64((0x9E3779B97F4A7C15 * (salt + 1)) % 2**64)
+    with np.errstate(over="ignore"):
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z = z ^ (z >> np.uint64(31))
+    return z
+
+
+def activity_weights(n: int, rng: np.random.Generator) -> np.ndarray:
+    """Skewed contact propensity: a few customers call a lot."""
+    return rng.lognormal(0.0, 0.8, n)
+
+
+def assign_unique_customers(
+    counts: np.ndarray, log_weights: np.ndarray, rng: np.random.Generator
+) -> list[np.ndarray]:
+    """Per intent, `counts[i]` distinct customers drawn by weight (Gumbel top-k)."""
+    n = log_weights.size
+    out: list[np.ndarray] = []
+    for k in counts:
+        k = int(min(k, n))
+        keys = log_weights + rng.gumbel(size=n)
+        chosen = np.argpartition(-keys, k - 1)[:k] if k > 0 else np.empty(0, np.int64)
+        out.append(rng.permutation(chosen).astype(np.int64))
+    return out
+
+
+def customer_id_expr(col: str) -> pl.Expr:
+    """`CUST` + 8 digits, null when the customer is unknown (-1)."""
+    c = pl.col(col)
+    return (
+        pl.when(c >= 0)
+        .then(pl.lit("CUST") + c.cast(pl.String).str.zfill(8))
+        .otherwise(None)
+        .alias(col)
+    )
+
+
+def mobile_numbers(key: np.ndarray, salt: int = 1) -> np.ndarray:
+    """11-digit mobile numbers (int64) derived from a key (customer or random)."""
+    h = mix64(key, salt)
+    prefix = MOBILE_PREFIXES[(h % np.uint64(MOBILE_PREFIXES.size)).astype(np.int64)]
+    rest = ((h >> np.uint64(16)) % np.uint64(100_000_000)).astype(np.int64)
+    return prefix * 100_000_000 + rest
+
+
+def id_card_numbers(key: np.ndarray, salt: int = 2) -> pl.Series:
+    """18-digit resident ID-card numbers with a valid check digit."""
+    h = mix64(key, salt)
+    region = REGION_CODES[(h % np.uint64(REGION_CODES.size)).astype(np.int64)]
+    days = ((h >> np.uint64(8)) % np.uint64(20_000)).astype("timedelta64[D]")
+    birth = np.datetime64("1952-01-01") + days
+    years = birth.astype("datetime64[Y]").astype(np.int64) + 1970
+    months = birth.astype("datetime64[M]").astype(np.int64) % 12 + 1
+    mdays = (birth - birth.astype("datetime64[M]")).astype(np.int64) + 1
+    seq = ((h >> np.uint64(40)) % np.uint64(1000)).astype(np.int64)
+    body = region * 10**11 + (years * 10_000 + months * 100 + mdays) * 1000 + seq
+    digits = (body[:, None] // (10 ** np.arange(16, -1, -1, dtype=np.int64))) % 10
+    check = ID_CHECK[(digits * ID_WEIGHTS).sum(axis=1) % 11]
+    return pl.Series(body.astype(np.int64)).cast(pl.String) + pl.Series(check)
+
+
+def emails(key: np.ndarray, salt: int = 3) -> pl.Series:
+    """Plausible personal e-mail addresses derived from a key."""
+    h = mix64(key, salt)
+    sur = pl.Series(SURNAMES).gather((h % np.uint64(len(SURNAMES))).astype(np.int64))
+    giv = pl.Series(GIVEN).gather(((h >> np.uint64(8)) % np.uint64(len(GIVEN))).astype(np.int64))
+    num = pl.Series(((h >> np.uint64(16)) % np.uint64(10_000)).astype(np.int64)).cast(pl.String)
+    dom = pl.Series(DOMAINS).gather(((h >> np.uint64(32)) % np.uint64(len(DOMAINS))).astype(np.int64))
+    return sur + giv + num + "@" + dom

@@ -1,0 +1,132 @@
+"""Landing files exactly as `pipelines/sources/builtin/serviq_generator.yml` reads them.
+
+File names, formats, encodings, timestamp formats, back-office Chinese
+headers and codes all come from that mapping (one source of truth); field
+lists come from `pipelines.schema`. CSV: canonical headers (back office:
+the mapped Chinese ones), empty = null, booleans 1/0, local timestamps with
+no offset. JSON Lines: canonical keys, JSON null and booleans, ISO-8601
+timestamps with the zone offset. One file per local day of the entity's
+event time; each file is written to a temporary name and renamed.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import polars as pl
+
+from pipelines.schema import ENTITIES, Kind
+from pipelines.sources.mapping import EntityMapping, SourceMapping
+
+
+def ts(col: str, base_epoch: int) -> pl.Expr:
+    """Seconds since the first local midnight (-1 = null) -> naive local Datetime."""
+    c = pl.col(col)
+    return pl.when(c >= 0).then(pl.from_epoch(c + base_epoch, time_unit="s")).otherwise(None).alias(col)
+
+
+def entity_path(out_dir: Path, em: EntityMapping, day: str | None = None) -> Path:
+    pattern = em.files
+    return out_dir / (pattern.replace("*", day) if day is not None else pattern)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def _canonical(df: pl.DataFrame, entity: str) -> pl.DataFrame:
+    """Exactly the entity's fields, in schema order, with schema-compatible types."""
+    ent = ENTITIES[entity]
+    missing = [f for f in ent.field_names if f not in df.columns]
+    if missing:
+        raise ValueError(f"generator bug: {entity} frame lacks {missing}")
+    return df.select(ent.field_names)
+
+
+def _csv_text(df: pl.DataFrame, entity: str, em: EntityMapping) -> str:
+    ent = ENTITIES[entity]
+    out = df.with_columns(
+        [pl.col(f.name).cast(pl.Int8) for f in ent.fields if f.kind is Kind.BOOLEAN]
+    )
+    return out.write_csv(
+        None,
+        separator=em.separator,
+        null_value="",
+        datetime_format=em.timestamp_format,
+        date_format=em.date_format,
+        line_terminator="\n",
+    )
+
+
+def _jsonl_bytes(df: pl.DataFrame, entity: str, em: EntityMapping, tz: str) -> bytes:
+    ent = ENTITIES[entity]
+    out = df.with_columns(
+        [
+            pl.col(f.name).dt.replace_time_zone(tz).dt.strftime(em.timestamp_format)
+            for f in ent.fields
+            if f.kind is Kind.TIMESTAMP
+        ]
+        + [pl.col(f.name).dt.strftime(em.date_format) for f in ent.fields if f.kind is Kind.DATE]
+    )
+    buf = io.BytesIO()
+    out.write_ndjson(buf)
+    return buf.getvalue()
+
+
+def render(df: pl.DataFrame, entity: str, mapping: SourceMapping) -> bytes:
+    """Bytes of one landing file for canonical frame `df`."""
+    em = mapping.entities[entity]
+    df = _canonical(df, entity)
+    if em.format == "jsonl":
+        return _jsonl_bytes(df, entity, em, mapping.timezone_for(entity))
+    if em.columns or em.values:
+        df = _to_source_codes(df, em)
+    return _csv_text(df, entity, em).encode(em.encoding)
+
+
+def _to_source_codes(df: pl.DataFrame, em: EntityMapping) -> pl.DataFrame:
+    """Canonical codes -> the source's codes and headers (inverse of the mapping)."""
+    exprs = []
+    for name in df.columns:
+        expr = pl.col(name)
+        if name in em.values:
+            inverse = {v: k for k, v in em.values[name].items()}
+            expr = expr.replace_strict(inverse, default=None, return_dtype=pl.String)
+        exprs.append(expr.alias(em.source_column(name)))
+    return df.select(exprs)
+
+
+def write_day(df: pl.DataFrame, entity: str, day: str, out_dir: Path, mapping: SourceMapping) -> Path | None:
+    """Write one day's file; JSON Lines files are skipped when there are no rows."""
+    em = mapping.entities[entity]
+    if df.height == 0 and em.format == "jsonl":
+        return None
+    path = entity_path(out_dir, em, day)
+    atomic_write(path, render(df, entity, mapping))
+    return path
+
+
+def write_whole(df: pl.DataFrame, entity: str, out_dir: Path, mapping: SourceMapping) -> Path:
+    em = mapping.entities[entity]
+    path = entity_path(out_dir, em)
+    atomic_write(path, render(df, entity, mapping))
+    return path
+
+
+def clear_previous(out_dir: Path, mapping: SourceMapping) -> None:
+    """Remove landing files a previous run of the generator left in `out_dir`."""
+    for em in mapping.entities.values():
+        for old in out_dir.glob(em.files):
+            old.unlink()
+    truth = out_dir / "truth.json"
+    if truth.exists():
+        truth.unlink()
