@@ -27,6 +27,8 @@ import duckdb
 import polars as pl
 
 from dashboard import access
+from dashboard.metrics_catalog import METRICS, Metric, traffic_light
+from dashboard.metrics_catalog import metric as catalog_metric
 from pipelines.settings import get_settings
 
 
@@ -485,3 +487,227 @@ def dimension_names(dimension: str, lang: str) -> dict[str, str]:
     except NoData:
         return {}
     return {str(code): f"{name} ({code})" for code, name in frame.iter_rows()}
+
+
+# --------------------------------------------------------------------------
+# Scorecard
+# --------------------------------------------------------------------------
+TARGETS = "seeds.scorecard_targets"
+
+
+def targets() -> pl.DataFrame:
+    """The scorecard targets seed (empty when not published)."""
+    if not has_table(TARGETS):
+        return pl.DataFrame(
+            schema={
+                "metric_code": pl.String,
+                "target": pl.Float64,
+                "direction": pl.String,
+                "amber_band": pl.Float64,
+            }
+        )
+    return query(f"select metric_code, target, direction, amber_band from {TARGETS}")
+
+
+def metric_weekly(
+    filters: Filters, codes: Sequence[str]
+) -> tuple[pl.DataFrame, list[str], list[str]]:
+    """Weekly numerator/denominator per metric, one query per source table.
+
+    Returns (frame[metric_code, period, numerator, denominator, value],
+    codes whose source is not published, codes hidden from this viewer).
+    """
+    by_table: dict[str, list[Metric]] = {}
+    for code in codes:
+        entry = catalog_metric(code)
+        if entry.source is not None:
+            by_table.setdefault(entry.source.table, []).append(entry)
+    frames: list[pl.DataFrame] = []
+    missing = [code for code in codes if catalog_metric(code).source is None]
+    restricted: list[str] = []
+    for table, entries in by_table.items():
+        date_col = entries[0].source.date_col  # type: ignore[union-attr]
+        sums = ",\n".join(
+            f'sum({m.source.numerator}) as "{m.code}__num", sum({m.source.denominator}) as "{m.code}__den"'  # type: ignore[union-attr]
+            for m in entries
+        )
+        result = _run(
+            table,
+            f"select cast(date_trunc('week', {date_col}) as date) as period, {sums} "
+            "from src group by 1 order by 1",
+            filters,
+            date_col,
+        )
+        if result.missing:
+            missing += [m.code for m in entries]
+            continue
+        if result.restricted:
+            restricted += [m.code for m in entries]
+            continue
+        for m in entries:
+            part = result.frame.select(
+                pl.lit(m.code).alias("metric_code"),
+                "period",
+                pl.col(f"{m.code}__num").cast(pl.Float64).alias("numerator"),
+                pl.col(f"{m.code}__den").cast(pl.Float64).alias("denominator"),
+            )
+            frames.append(part)
+    if not frames:
+        empty = pl.DataFrame(
+            schema={
+                "metric_code": pl.String,
+                "period": pl.Date,
+                "numerator": pl.Float64,
+                "denominator": pl.Float64,
+            }
+        )
+        return _with_value(empty), missing, restricted
+    return _with_value(pl.concat(frames)), missing, restricted
+
+
+def _scale(code: str) -> float:
+    source = catalog_metric(code).source
+    return source.scale if source else 1.0
+
+
+def _with_value(frame: pl.DataFrame) -> pl.DataFrame:
+    scales = pl.col("metric_code").replace_strict(
+        {code: _scale(code) for code in METRICS}, default=1.0, return_dtype=pl.Float64
+    )
+    return frame.with_columns(
+        pl.when(pl.col("denominator") > 0)
+        .then(pl.col("numerator") * scales / pl.col("denominator"))
+        .otherwise(None)
+        .alias("value")
+    )
+
+
+def scorecard(
+    filters: Filters, codes: Sequence[str] | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame, list[str], list[str]]:
+    """(summary per metric with target and status, weekly trend, missing, restricted)."""
+    chosen = list(codes) if codes is not None else list(METRICS)
+    weekly, missing, restricted = metric_weekly(filters, chosen)
+    totals = weekly.group_by("metric_code").agg(
+        pl.col("numerator").sum(), pl.col("denominator").sum()
+    )
+    totals = _with_value(totals)
+    goals = targets()
+    rows = []
+    for code in chosen:
+        if code in missing or code in restricted:
+            continue
+        entry = catalog_metric(code)
+        total = totals.filter(pl.col("metric_code") == code)
+        value = total["value"][0] if total.height else None
+        goal = goals.filter(pl.col("metric_code") == code)
+        target = float(goal["target"][0]) if goal.height else None
+        band = float(goal["amber_band"][0]) if goal.height else 0.0
+        direction = str(goal["direction"][0]) if goal.height else entry.direction
+        rows.append(
+            {
+                "metric_code": code,
+                "family": entry.family,
+                "unit": entry.unit,
+                "value": value,
+                "numerator": float(total["numerator"][0]) if total.height else None,
+                "denominator": float(total["denominator"][0]) if total.height else None,
+                "target": target,
+                "amber_band": band,
+                "direction": direction,
+                "status": traffic_light(value, target, direction, band),
+            }
+        )
+    summary = pl.DataFrame(
+        rows,
+        schema={
+            "metric_code": pl.String,
+            "family": pl.String,
+            "unit": pl.String,
+            "value": pl.Float64,
+            "numerator": pl.Float64,
+            "denominator": pl.Float64,
+            "target": pl.Float64,
+            "amber_band": pl.Float64,
+            "direction": pl.String,
+            "status": pl.String,
+        },
+    )
+    return summary, weekly, missing, restricted
+
+
+# --------------------------------------------------------------------------
+# Hotline
+# --------------------------------------------------------------------------
+HOTLINE = "marts.mart_hotline_daily"
+HOTLINE_INTERVAL = "marts.mart_hotline_interval"
+HOTLINE_GROUPS = ("site_code", "queue", "channel", "intent", "team", "work_mode")
+
+
+def _ratio(name: str, scale: float = 1.0, alias: str | None = None) -> str:
+    return (
+        f"{scale} * sum({name}_numerator) / nullif(sum({name}_denominator), 0) as {alias or name}"
+    )
+
+
+HOTLINE_MEASURES = ",\n".join(
+    [
+        "sum(contact_count) as contact_count",
+        "sum(offered_count) as offered_count",
+        "sum(answered_count) as answered_count",
+        "sum(abandoned_count) as abandoned_count",
+        _ratio("answer_rate"),
+        _ratio("service_level"),
+        _ratio("asa_seconds"),
+        _ratio("abandonment_rate"),
+        _ratio("aht_seconds"),
+        "sum(talk_seconds_sum) / nullif(sum(aht_seconds_denominator), 0) as talk_seconds",
+        _ratio("bot_containment_rate"),
+        _ratio("escalation_rate"),
+        _ratio("transfer_rate"),
+        _ratio("repeat_contact_rate"),
+        _ratio("complaints_per_10k", 10000.0),
+        _ratio("nps", 100.0),
+        _ratio("csat_rate"),
+    ]
+)
+
+
+def hotline_totals(filters: Filters) -> Result:
+    return _run(HOTLINE, f"select {HOTLINE_MEASURES} from src", filters)
+
+
+def hotline_daily(filters: Filters) -> Result:
+    return _run(
+        HOTLINE,
+        f"select contact_date, site_code, {HOTLINE_MEASURES} from src group by 1, 2 order by 1, 2",
+        filters,
+    )
+
+
+def hotline_by(filters: Filters, group: str) -> Result:
+    if group not in HOTLINE_GROUPS:
+        raise ValueError(f"cannot group the hotline by {group!r}")
+    return _run(
+        HOTLINE,
+        f"select {group}, {HOTLINE_MEASURES} from src group by 1 order by offered_count desc",
+        filters,
+    )
+
+
+def hotline_heatmap(filters: Filters) -> Result:
+    """Service level, ASA and volume per ISO weekday x hour (reporting time zone)."""
+    return _run(
+        HOTLINE_INTERVAL,
+        f"""
+        select contact_weekday, interval_hour as contact_hour,
+            sum(offered_count) as offered_count,
+            sum(answered_count) as answered_count,
+            {_ratio("service_level")},
+            {_ratio("answer_rate")},
+            {_ratio("asa_seconds")},
+            {_ratio("abandonment_rate")}
+        from src group by 1, 2 order by 1, 2
+        """,
+        filters,
+    )

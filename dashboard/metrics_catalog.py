@@ -13,7 +13,7 @@ A metric whose mart is not published shows "no data for this source".
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 # units: rate (share 0-1), seconds, score (plain number), per10k, per1000,
 # ratio (0-1 shown as %), index (0-100), amount (CNY), hours, count
@@ -270,7 +270,7 @@ _METRICS: tuple[Metric, ...] = (
     ),
     Metric(
         "complaint_rate_per_10k",
-        "万人投诉率",
+        "万次联络投诉率",
         "Complaints per 10,000 contacts",
         "每 10,000 次联络的正式投诉数。",
         "Formal complaints per 10,000 contacts.",
@@ -372,7 +372,50 @@ _METRICS: tuple[Metric, ...] = (
     ),
 )
 
-METRICS: dict[str, Metric] = {metric.code: metric for metric in _METRICS}
+HOTLINE = "marts.mart_hotline_daily"
+FCR = "marts.mart_fcr_daily"
+EFFORT = "marts.mart_effort_daily"
+PREDICTION = "marts.mart_prediction_daily"
+PROACTIVE = "marts.mart_proactive_daily"
+VALUE = "marts.mart_value_daily"
+BACKOFFICE = "marts.mart_backoffice_daily"
+WORKFORCE = "marts.mart_workforce_daily"
+
+
+def _rate(table: str, name: str, date_col: str = "contact_date", scale: float = 1.0) -> Source:
+    return Source(table, f"{name}_numerator", f"{name}_denominator", date_col, scale)
+
+
+# Where each published figure lives (see the marts' YAML for the definitions).
+SOURCES: dict[str, Source] = {
+    "fcr": Source(FCR, "fcr_numerator", "fcr_denominator", "episode_date"),
+    "ces_mean": _rate(EFFORT, "ces_mean", "episode_date"),
+    "ces_easy_share": _rate(EFFORT, "ces_top_box", "episode_date"),
+    "effort_index": _rate(EFFORT, "effort_index_mean", "episode_date"),
+    "prediction_accuracy": _rate(PREDICTION, "accuracy"),
+    "proactive_share": _rate(PROACTIVE, "proactive_share"),
+    "preemption_rate": _rate(PROACTIVE, "preemption_rate"),
+    "offer_acceptance_share": _rate(VALUE, "offer_acceptance_share"),
+    "value_per_1000": _rate(VALUE, "value_per_1000", scale=1000.0),
+    "value_harm_rate": _rate(VALUE, "value_harm_rate"),
+    "answer_rate": _rate(HOTLINE, "answer_rate"),
+    "service_level": _rate(HOTLINE, "service_level"),
+    "asa_seconds": _rate(HOTLINE, "asa_seconds"),
+    "abandonment_rate": _rate(HOTLINE, "abandonment_rate"),
+    "aht_seconds": _rate(HOTLINE, "aht_seconds"),
+    "talk_seconds": Source(HOTLINE, "talk_seconds_sum", "aht_seconds_denominator"),
+    "bot_containment": _rate(HOTLINE, "bot_containment_rate"),
+    "escalation_rate": _rate(HOTLINE, "escalation_rate"),
+    "transfer_rate": _rate(HOTLINE, "transfer_rate"),
+    "repeat_contact_rate": _rate(HOTLINE, "repeat_contact_rate"),
+    "complaint_rate_per_10k": _rate(HOTLINE, "complaints_per_10k", scale=10000.0),
+    "nps": _rate(HOTLINE, "nps", scale=100.0),
+    "csat": _rate(HOTLINE, "csat_rate"),
+}
+
+METRICS: dict[str, Metric] = {
+    entry.code: replace(entry, source=SOURCES.get(entry.code, entry.source)) for entry in _METRICS
+}
 
 
 def metric(code: str) -> Metric:
@@ -383,4 +426,18 @@ def metric(code: str) -> Metric:
 
 
 def family(name: str) -> list[Metric]:
-    return [m for m in _METRICS if m.family == name]
+    return [m for m in METRICS.values() if m.family == name]
+
+
+def traffic_light(
+    value: float | None, target: float | None, direction: str, amber_band: float
+) -> str:
+    """green / amber / red against the target (amber: within the band of it); '' without one."""
+    if value is None or target is None or value != value:  # NaN check
+        return ""
+    gap = value - target if direction == "higher_is_better" else target - value
+    if gap >= 0:
+        return "green"
+    if gap >= -abs(amber_band):
+        return "amber"
+    return "red"

@@ -1,7 +1,85 @@
-"""scorecard page (stub until its marts are published)."""
+"""Scorecard: the new evaluation metrics and the classic ones against targets."""
 
 from __future__ import annotations
 
-from dashboard import ui
+import polars as pl
+import streamlit as st
+
+from dashboard import charts, data, ui
+from dashboard.i18n import fmt_unit, t
+from dashboard.metrics_catalog import metric
+
+BADGE = {"green": "green", "amber": "orange", "red": "red", "": "gray"}
+FAMILIES = {
+    "evaluation": "section_evaluation",
+    "classic": "hotline",
+    "backoffice": "backoffice",
+    "workforce": "workforce",
+}
 
 page = ui.Page("scorecard")
+lang, filters = page.lang, page.filters
+st.caption(t("scorecard_help", lang))
+
+summary, weekly, missing, restricted = data.scorecard(filters)
+
+
+def status_text(status: str) -> str:
+    return t(status, lang) if status else t("no_target", lang)
+
+
+def card(row: dict, container) -> None:  # type: ignore[no-untyped-def]
+    entry = metric(row["metric_code"])
+    with container.container(border=True):
+        st.metric(
+            entry.name(lang), fmt_unit(row["value"], entry.unit, lang), help=entry.definition(lang)
+        )
+        target = fmt_unit(row["target"], entry.unit, lang) if row["target"] is not None else "—"
+        st.markdown(
+            f":{BADGE[row['status']]}-badge[{status_text(row['status'])}] "
+            f"{t('target', lang)} {target} · {t(row['direction'], lang)}"
+        )
+        trend = weekly.filter(pl.col("metric_code") == row["metric_code"])
+        if trend.height:
+            st.altair_chart(
+                charts.metric_trend(trend, lang, row["metric_code"], row["target"]), width="stretch"
+            )
+
+
+for family, title_key in FAMILIES.items():
+    rows = summary.filter(pl.col("family") == family).to_dicts()
+    if not rows:
+        continue
+    st.header(t(title_key, lang))
+    columns = st.columns(3)
+    for index, row in enumerate(rows):
+        card(row, columns[index % 3])
+
+if missing:
+    st.warning(
+        f"{t('no_source', lang)} — {t('missing_metrics', lang)}: "
+        + ", ".join(metric(code).name(lang) for code in missing)
+    )
+if restricted:
+    st.info(t("restricted", lang) + " " + ", ".join(metric(code).name(lang) for code in restricted))
+
+st.header(t("scorecard", lang))
+table = summary.with_columns(
+    pl.col("metric_code")
+    .map_elements(lambda c: metric(c).name(lang), return_dtype=pl.String)
+    .alias(t("metric", lang)),
+    pl.struct("value", "unit")
+    .map_elements(lambda r: fmt_unit(r["value"], r["unit"], lang), return_dtype=pl.String)
+    .alias(t("actual", lang)),
+    pl.struct("target", "unit")
+    .map_elements(lambda r: fmt_unit(r["target"], r["unit"], lang), return_dtype=pl.String)
+    .alias(t("target", lang)),
+    pl.col("status").map_elements(status_text, return_dtype=pl.String).alias(t("status", lang)),
+)
+st.dataframe(
+    table.select(t("metric", lang), t("actual", lang), t("target", lang), t("status", lang)),
+    width="stretch",
+    hide_index=True,
+)
+ui.download(summary, t("scorecard", lang), lang, file="scorecard")
+ui.download(weekly, t("weekly_trend", lang), lang, file="scorecard_weekly")
