@@ -1,0 +1,72 @@
+-- On real data: consecutive handled contacts of one customer on one intent
+-- are in the same episode exactly when the later one started at most
+-- repeat_window_days x 24 h after the earlier one; attached attempts start
+-- at most repeat_window_days before a handled contact of their episode.
+with grouped as (
+
+    select * from {{ ref('int_contacts_grouped_to_episodes') }}
+
+),
+
+handled as (
+
+    select
+        contact_id,
+        episode_id,
+        started_at,
+        lag(episode_id) over (
+            partition by customer_id, intent order by started_at, contact_id
+        ) as previous_episode_id,
+        lag(started_at) over (
+            partition by customer_id, intent order by started_at, contact_id
+        ) as previous_started_at
+    from grouped
+    where contact_role = 'handled'
+
+),
+
+bad_repeats as (
+
+    select contact_id, 'repeat grouping disagrees with the window' as problem
+    from handled
+    where previous_started_at is not null
+        and (previous_episode_id = episode_id) <> (
+            {{ seconds_between('previous_started_at', 'started_at') }}
+            <= {{ var('repeat_window_days') }} * 86400
+        )
+
+),
+
+attempt_matches as (
+
+    select
+        attempts.contact_id,
+        sum(
+            case
+                when handled.started_at >= attempts.started_at
+                    and {{ seconds_between('attempts.started_at', 'handled.started_at') }}
+                    <= {{ var('repeat_window_days') }} * 86400
+                    then 1
+                else 0
+            end
+        ) as handled_within_window_count
+    from grouped as attempts
+    inner join grouped as handled
+        on attempts.episode_id = handled.episode_id
+        and handled.contact_role = 'handled'
+    where attempts.contact_role = 'attempt'
+    group by attempts.contact_id
+
+),
+
+bad_attempts as (
+
+    select contact_id, 'attempt not within the window before a handled contact of its episode' as problem
+    from attempt_matches
+    where handled_within_window_count = 0
+
+)
+
+select * from bad_repeats
+union all
+select * from bad_attempts

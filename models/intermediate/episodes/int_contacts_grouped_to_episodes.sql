@@ -1,0 +1,249 @@
+{#- Every contact with its role in the episode logic and, when it belongs
+    to one, its episode (PRODUCT.md section 2, DECISIONLOG.md).
+
+    Roles:
+    - handled: customer-initiated, known customer, answered by an agent or a
+      bot (online: got a response). Opens an episode unless the same
+      customer had a handled contact on the same intent that started at most
+      repeat_window_days (x 24 h, inclusive) before it; each repeat extends
+      the window (chained).
+    - attempt: customer-initiated, known customer, not handled and not a
+      short abandon (abandoned call, unanswered message, callback request).
+      It joins the episode of the same customer's next handled contact if
+      that contact starts at most repeat_window_days after it; otherwise it
+      is an unattached_attempt.
+    - handled_without_intent: handled, but no final intent to match
+      repeats on (as in the hotline repeat rate): counted, never in an
+      episode.
+    - short_abandon: a call abandoned within short_abandon_seconds; noise,
+      as in the classic offered count, so never part of an episode.
+    - unknown_customer: customer-initiated, customer not identified: counted,
+      never in an episode.
+    - proactive: company-initiated; never opens or extends an episode.
+
+    Window functions only (no self-joins): repeats by lag() per customer and
+    intent; attempts find their next handled contact by counting handled
+    contacts backwards in time per customer. -#}
+with contacts as (
+
+    select * from {{ ref('int_contacts_cut_at_data_end') }}
+
+),
+
+classified as (
+
+    select
+        contact_id,
+        customer_id,
+        channel,
+        intent,
+        started_at,
+        case
+            when initiated_by = 'company' then 'proactive'
+            when customer_id is null then 'unknown_customer'
+            when is_handled and intent is null then 'handled_without_intent'
+            when is_handled then 'handled'
+            when is_short_abandon then 'short_abandon'
+            else 'attempt'
+        end as contact_role
+
+    from contacts
+
+),
+
+handled as (
+
+    select
+        contact_id,
+        customer_id,
+        intent,
+        started_at,
+        lag(started_at) over (
+            partition by customer_id, intent
+            order by started_at, contact_id
+        ) as previous_started_at
+
+    from classified
+    where contact_role = 'handled'
+
+),
+
+handled_flagged as (
+
+    select
+        contact_id,
+        customer_id,
+        intent,
+        started_at,
+        case
+            when previous_started_at is null then 1
+            when {{ seconds_between('previous_started_at', 'started_at') }}
+                > {{ var('repeat_window_days') }} * 86400 then 1
+            else 0
+        end as is_episode_opening_flag
+
+    from handled
+
+),
+
+handled_numbered as (
+
+    select
+        contact_id,
+        customer_id,
+        intent,
+        started_at,
+        is_episode_opening_flag,
+        sum(is_episode_opening_flag) over (
+            partition by customer_id, intent
+            order by started_at, contact_id
+            rows between unbounded preceding and current row
+        ) as episode_number
+
+    from handled_flagged
+
+),
+
+handled_in_episodes as (
+
+    select
+        contact_id,
+        customer_id,
+        intent,
+        started_at,
+        is_episode_opening_flag = 1 as is_episode_opening,
+        first_value(contact_id) over (
+            partition by customer_id, intent, episode_number
+            order by started_at, contact_id
+        ) as episode_id,
+        row_number() over (
+            partition by customer_id, intent, episode_number
+            order by started_at, contact_id
+        ) as handled_sequence
+
+    from handled_numbered
+
+),
+
+timeline as (
+
+    select
+        contact_id,
+        customer_id,
+        started_at,
+        0 as tie_order,
+        episode_id
+    from handled_in_episodes
+
+    union all
+
+    select
+        contact_id,
+        customer_id,
+        started_at,
+        1 as tie_order,
+        cast(null as varchar) as episode_id
+    from classified
+    where contact_role = 'attempt'
+
+),
+
+timeline_blocked as (
+
+    -- walking backwards in time, the running number of handled contacts
+    -- seen so far: an attempt shares it with the next handled contact
+    -- (a handled contact at the same instant counts as next)
+    select
+        contact_id,
+        customer_id,
+        started_at,
+        tie_order,
+        episode_id,
+        sum(1 - tie_order) over (
+            partition by customer_id
+            order by started_at desc, tie_order asc, contact_id desc
+            rows between unbounded preceding and current row
+        ) as next_handled_block
+
+    from timeline
+
+),
+
+timeline_linked as (
+
+    select
+        contact_id,
+        tie_order,
+        started_at,
+        max(episode_id) over (
+            partition by customer_id, next_handled_block
+        ) as next_episode_id,
+        max(case when tie_order = 0 then started_at end) over (
+            partition by customer_id, next_handled_block
+        ) as next_handled_started_at
+
+    from timeline_blocked
+
+),
+
+attempts_linked as (
+
+    select
+        contact_id,
+        case
+            when next_handled_started_at is not null
+                and {{ seconds_between('started_at', 'next_handled_started_at') }}
+                <= {{ var('repeat_window_days') }} * 86400
+                then next_episode_id
+        end as episode_id
+
+    from timeline_linked
+    where tie_order = 1
+
+),
+
+final as (
+
+    select
+        contacts.contact_id,
+        contacts.customer_id,
+        contacts.channel,
+        contacts.direction,
+        contacts.initiated_by,
+        contacts.site_code,
+        contacts.team,
+        contacts.agent_id,
+        contacts.handled_by,
+        contacts.outcome,
+        contacts.started_at,
+        contacts.ended_at,
+        contacts.contact_date,
+        contacts.is_handled,
+        contacts.is_abandoned,
+        contacts.wait_seconds,
+        contacts.hold_seconds,
+        contacts.transfer_count,
+        contacts.intent,
+        contacts.is_marked_unresolved,
+        contacts.is_escalated_to_backoffice,
+        contacts.data_end_at,
+        case
+            when classified.contact_role = 'attempt' and attempts_linked.episode_id is null
+                then 'unattached_attempt'
+            else classified.contact_role
+        end as contact_role,
+        coalesce(handled_in_episodes.episode_id, attempts_linked.episode_id) as episode_id,
+        coalesce(handled_in_episodes.is_episode_opening, false) as is_episode_opening,
+        handled_in_episodes.handled_sequence
+
+    from contacts
+    inner join classified
+        on contacts.contact_id = classified.contact_id
+    left join handled_in_episodes
+        on contacts.contact_id = handled_in_episodes.contact_id
+    left join attempts_linked
+        on contacts.contact_id = attempts_linked.contact_id
+
+)
+
+select * from final

@@ -1,0 +1,152 @@
+{#- Every offer, attributed to the contact it was made in (offers.contact_id),
+    with that contact's facts, whether it was accepted within
+    value_window_days (x 24 h, inclusive) of the contact's start, and the
+    harm check: whether the same customer complained within
+    value_window_days (inclusive) after the acceptance.
+    - An offer credits only the contact it was made in, never later contacts
+      that preceded the acceptance (no double counting, no last-touch).
+    - A service contact is handled, customer-initiated, of a known customer,
+      and its final intent is not a sales intent (seeds/intents.csv
+      is_sales); proactive contacts are measured by pre-emption instead.
+    - Censoring: the acceptance window of a contact that started less than
+      value_window_days before the end of the data is not fully observed;
+      the complaint window of an acceptance less than value_window_days
+      before the end likewise.
+    The next complaint is found with one window function per customer. -#}
+with offers as (
+
+    select * from {{ ref('stg_serviq__offers') }}
+
+),
+
+contacts as (
+
+    select * from {{ ref('int_contacts_cut_at_data_end') }}
+
+),
+
+complaints as (
+
+    select * from {{ ref('stg_serviq__complaints') }}
+
+),
+
+intents as (
+
+    select * from {{ ref('intents') }}
+
+),
+
+offers_joined as (
+
+    select
+        offers.offer_id,
+        offers.customer_id,
+        offers.contact_id,
+        offers.product,
+        offers.recommended_at,
+        offers.accepted_at,
+        offers.value_amount_cny,
+        contacts.contact_id is not null as is_attributed,
+        contacts.started_at as contact_started_at,
+        contacts.contact_date,
+        coalesce(contacts.site_code, 'unassigned') as site_code,
+        contacts.channel,
+        coalesce(contacts.intent, 'unknown') as intent,
+        coalesce(contacts.team, 'unassigned') as team,
+        contacts.agent_id,
+        contacts.data_end_at,
+        coalesce(
+            contacts.is_handled
+            and contacts.initiated_by = 'customer'
+            and contacts.customer_id is not null
+            and coalesce(cast(intents.is_sales as integer), 0) = 0,
+            false
+        ) as is_service_contact
+
+    from offers
+    left join contacts
+        on offers.contact_id = contacts.contact_id
+    left join intents
+        on contacts.intent = intents.intent_code
+
+),
+
+offers_windowed as (
+
+    select
+        offers_joined.*,
+        offers_joined.accepted_at is not null
+            and offers_joined.is_attributed
+            and offers_joined.accepted_at <= offers_joined.data_end_at
+            and {{ seconds_between('offers_joined.contact_started_at', 'offers_joined.accepted_at') }}
+            <= {{ var('value_window_days') }} * 86400 as is_accepted_in_window,
+        coalesce(
+            {{ seconds_between('offers_joined.contact_started_at', 'offers_joined.data_end_at') }}
+            < {{ var('value_window_days') }} * 86400,
+            false
+        ) as is_value_censored
+
+    from offers_joined
+
+),
+
+timeline as (
+
+    select
+        offer_id as event_id,
+        customer_id,
+        accepted_at as event_at,
+        0 as tie_order
+    from offers_windowed
+    where is_accepted_in_window
+
+    union all
+
+    select
+        complaint_id as event_id,
+        customer_id,
+        received_at as event_at,
+        1 as tie_order
+    from complaints
+
+),
+
+timeline_followed as (
+
+    -- a complaint at the same instant as the acceptance counts as after it
+    select
+        event_id,
+        tie_order,
+        min(case when tie_order = 1 then event_at end) over (
+            partition by customer_id
+            order by event_at, tie_order, event_id
+            rows between 1 following and unbounded following
+        ) as next_complaint_received_at
+
+    from timeline
+
+),
+
+final as (
+
+    select
+        offers_windowed.*,
+        timeline_followed.next_complaint_received_at,
+        offers_windowed.is_accepted_in_window
+            and {{ seconds_between('offers_windowed.accepted_at', 'offers_windowed.data_end_at') }}
+            < {{ var('value_window_days') }} * 86400 as is_harm_censored,
+        offers_windowed.is_accepted_in_window
+            and timeline_followed.next_complaint_received_at is not null
+            and timeline_followed.next_complaint_received_at <= offers_windowed.data_end_at
+            and {{ seconds_between('offers_windowed.accepted_at', 'timeline_followed.next_complaint_received_at') }}
+            <= {{ var('value_window_days') }} * 86400 as is_followed_by_complaint
+
+    from offers_windowed
+    left join timeline_followed
+        on offers_windowed.offer_id = timeline_followed.event_id
+        and timeline_followed.tie_order = 0
+
+)
+
+select * from final
