@@ -189,6 +189,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_generate(sub)
 
+    from pipelines.export.cli import add_parser as add_export
+
+    add_export(sub)
+
     p = sub.add_parser("ingest", help="load landing files into the warehouse")
     p.add_argument("--sources", help="source mapping YAML (default: the generator's)")
     p.add_argument("--landing", help="landing folder (default: $SERVIQ_HOME/landing)")
