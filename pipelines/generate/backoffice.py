@@ -73,11 +73,19 @@ def filing_effect_seconds(params: GeneratorParams) -> dict[str, float]:
         + _lognormal_mean(FILING_SECOND_REVIEW_MEDIAN_S, SECOND_SIGMA)
     )
     after = _lognormal_mean(params.intervention_single_review_seconds, SINGLE_SIGMA)
-    return {"review_seconds_before": before, "review_seconds_after": after, "effect_seconds": after - before}
+    return {
+        "review_seconds_before": before,
+        "review_seconds_after": after,
+        "effect_seconds": after - before,
+    }
 
 
-def build_reviewers(n_per_day: float, params: GeneratorParams, rng: np.random.Generator) -> Reviewers:
-    mean_review = np.mean([_lognormal_mean(b.review_median_s, b.review_sigma) for b in BUSINESS_BEHAVIOUR.values()])
+def build_reviewers(
+    n_per_day: float, params: GeneratorParams, rng: np.random.Generator
+) -> Reviewers:
+    mean_review = np.mean(
+        [_lognormal_mean(b.review_median_s, b.review_sigma) for b in BUSINESS_BEHAVIOUR.values()]
+    )
     on_duty = n_per_day * mean_review / (6 * 3600)
     size = max(28, int(np.ceil(on_duty * 7 / 5 * 1.15)))
     counts = np.maximum(np.round(SHIFT_SHARE * size).astype(int), 4)
@@ -114,8 +122,12 @@ def reviewer_rows(rv: Reviewers, params: GeneratorParams, rng: np.random.Generat
     )
 
 
-def _branch_items(params: GeneratorParams, codes: list[str], rng: np.random.Generator) -> dict[str, np.ndarray]:
-    wd = np.array([(params.start_date + dt.timedelta(days=i)).weekday() for i in range(params.days)])
+def _branch_items(
+    params: GeneratorParams, codes: list[str], rng: np.random.Generator
+) -> dict[str, np.ndarray]:
+    wd = np.array(
+        [(params.start_date + dt.timedelta(days=i)).weekday() for i in range(params.days)]
+    )
     factor = np.where(wd >= 5, 0.35, 1.0)
     factor = factor / factor.mean()
     counts = rng.poisson(params.backoffice_items_per_day * factor)
@@ -126,25 +138,51 @@ def _branch_items(params: GeneratorParams, codes: list[str], rng: np.random.Gene
     bt = rng.choice(len(codes), n, p=share / share.sum())
     bw = rng.lognormal(0.0, 1.0, params.branches)
     branch = rng.choice(params.branches, n, p=bw / bw.sum())
-    return {"t": t, "bt": bt, "branch": branch, "source": np.full(n, -1), "applicant": n + np.arange(n) * 7919 + 10**9}
+    return {
+        "t": t,
+        "bt": bt,
+        "branch": branch,
+        "source": np.full(n, -1),
+        "applicant": n + np.arange(n) * 7919 + 10**9,
+    }
 
 
-def _escalated_items(esc: pl.DataFrame, codes: list[str], ref: Reference, params: GeneratorParams, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    intent_bt = np.array([codes.index(INTENT_BEHAVIOUR[c].business_type or codes[0]) for c in ref.intent_codes])
+def _escalated_items(
+    esc: pl.DataFrame,
+    codes: list[str],
+    ref: Reference,
+    params: GeneratorParams,
+    rng: np.random.Generator,
+) -> dict[str, np.ndarray]:
+    intent_bt = np.array(
+        [codes.index(INTENT_BEHAVIOUR[c].business_type or codes[0]) for c in ref.intent_codes]
+    )
     n = esc.height
     customer = esc["customer"].to_numpy()
     key = np.where(customer >= 0, customer, 10**12 + np.arange(n))
     branch = (mix64(key, 11) % np.uint64(params.branches)).astype(np.int64)
     t = esc["end"].to_numpy() + rng.integers(60, 1800, n)
-    return {"t": t, "bt": intent_bt[esc["intent"].to_numpy()], "branch": branch, "source": np.arange(n), "applicant": key}
+    return {
+        "t": t,
+        "bt": intent_bt[esc["intent"].to_numpy()],
+        "branch": branch,
+        "source": np.arange(n),
+        "applicant": key,
+    }
 
 
 def _shift_of(t: np.ndarray) -> np.ndarray:
     hour = (t % cal.DAY) // 3600
-    return np.select([(hour >= 6) & (hour < 10), (hour >= 10) & (hour < 16), (hour >= 16) & (hour < 22)], [0, 1, 2], 3)
+    return np.select(
+        [(hour >= 6) & (hour < 10), (hour >= 10) & (hour < 16), (hour >= 16) & (hour < 22)],
+        [0, 1, 2],
+        3,
+    )
 
 
-def _assign_reviewer(rv: Reviewers, started: np.ndarray, params: GeneratorParams, rng: np.random.Generator) -> np.ndarray:
+def _assign_reviewer(
+    rv: Reviewers, started: np.ndarray, params: GeneratorParams, rng: np.random.Generator
+) -> np.ndarray:
     """A reviewer of the item's shift who works that day (rest days skipped)."""
     shift = _shift_of(started)
     # night work after midnight belongs to the previous day's night shift
@@ -184,7 +222,9 @@ def simulate_backoffice(
     started = t + wait
     reviewer = _assign_reviewer(rv, started, params, rng)
     week = (started // cal.DAY + params.start_date.weekday()) // 7
-    active = mix64(week * 1000 + reviewer, 21) % np.uint64(1000) < np.uint64(int(params.outlier_week_share * 1000))
+    active = mix64(week * 1000 + reviewer, 21) % np.uint64(1000) < np.uint64(
+        int(params.outlier_week_share * 1000)
+    )
     kind = rv.outlier_kind[reviewer]
     slow = active & np.isin(kind, ("slow", "slow_and_harsh"))
     harsh = active & np.isin(kind, ("harsh", "slow_and_harsh"))
@@ -193,7 +233,14 @@ def simulate_backoffice(
     completed = started + np.round(review).astype(np.int64) + 5
     mult_rej = np.array([BUSINESS_BEHAVIOUR[c].reject_mult for c in codes])[bt]
     mult_ret = np.array([BUSINESS_BEHAVIOUR[c].return_mult for c in codes])[bt]
-    p_rej = np.clip(params.backoffice_reject_rate * mult_rej * rv.harshness[reviewer] * np.where(harsh, params.outlier_rejection_factor, 1.0), 0, 0.6)
+    p_rej = np.clip(
+        params.backoffice_reject_rate
+        * mult_rej
+        * rv.harshness[reviewer]
+        * np.where(harsh, params.outlier_rejection_factor, 1.0),
+        0,
+        0.6,
+    )
     p_ret = np.clip(params.backoffice_return_rate * mult_ret, 0, 0.3)
     u = rng.random(n)
     outcome = np.where(u < p_rej, 1, np.where(u < p_rej + p_ret, 2, 0))
@@ -223,7 +270,13 @@ def simulate_backoffice(
     return frame, rv, expected
 
 
-def _review_seconds(bt: np.ndarray, started: np.ndarray, codes: list[str], params: GeneratorParams, rng: np.random.Generator) -> np.ndarray:
+def _review_seconds(
+    bt: np.ndarray,
+    started: np.ndarray,
+    codes: list[str],
+    params: GeneratorParams,
+    rng: np.random.Generator,
+) -> np.ndarray:
     n = bt.size
     med = np.array([BUSINESS_BEHAVIOUR[c].review_median_s for c in codes])[bt]
     sig = np.array([BUSINESS_BEHAVIOUR[c].review_sigma for c in codes])[bt]
@@ -242,7 +295,14 @@ def _review_seconds(bt: np.ndarray, started: np.ndarray, codes: list[str], param
     return review
 
 
-def backoffice_frame(items: pl.DataFrame, rv: Reviewers, escalations: pl.DataFrame, ref: Reference, params: GeneratorParams, base_epoch: int) -> pl.DataFrame:
+def backoffice_frame(
+    items: pl.DataFrame,
+    rv: Reviewers,
+    escalations: pl.DataFrame,
+    ref: Reference,
+    params: GeneratorParams,
+    base_epoch: int,
+) -> pl.DataFrame:
     """Canonical columns (English codes) of the back-office items."""
     from pipelines.generate.writers import ts  # local import: writers imports this module's users
 
@@ -251,10 +311,14 @@ def backoffice_frame(items: pl.DataFrame, rv: Reviewers, escalations: pl.DataFra
     n = items.height
     source_ids = escalations["contact_id"] if escalations.height else pl.Series([], dtype=pl.String)
     src = items["source"].to_numpy()
-    contact = pl.DataFrame({"i": src}).select(
-        pl.when(pl.col("i") >= 0).then(pl.col("i")).otherwise(None)
-    ).to_series()
-    source_col = source_ids.gather(contact) if source_ids.len() else pl.Series([None] * n, dtype=pl.String)
+    contact = (
+        pl.DataFrame({"i": src})
+        .select(pl.when(pl.col("i") >= 0).then(pl.col("i")).otherwise(None))
+        .to_series()
+    )
+    source_col = (
+        source_ids.gather(contact) if source_ids.len() else pl.Series([None] * n, dtype=pl.String)
+    )
     outcome = items["outcome"].to_numpy()
     reason_idx = items["reason"].to_numpy()
     reason_code = np.where(
@@ -292,9 +356,17 @@ def backoffice_frame(items: pl.DataFrame, rv: Reviewers, escalations: pl.DataFra
         started_at=ts("started", base_epoch),
         completed_at=ts("completed", base_epoch),
         reviewer_id=pl.col("reviewer").replace_strict(rmap, default=None, return_dtype=pl.String),
-        shift=pl.col("shift").replace_strict(dict(enumerate(SHIFT_NAMES)), default=None, return_dtype=pl.String),
-        outcome=pl.col("outcome").replace_strict({0: "approved", 1: "rejected", 2: "returned"}, default=None, return_dtype=pl.String),
-        reject_reason=pl.col("reason_code").replace_strict(reason_map, default=None, return_dtype=pl.String),
-        sla_minutes=pl.col("bt").replace_strict({i: sla[c] for i, c in enumerate(codes)}, return_dtype=pl.Int64),
+        shift=pl.col("shift").replace_strict(
+            dict(enumerate(SHIFT_NAMES)), default=None, return_dtype=pl.String
+        ),
+        outcome=pl.col("outcome").replace_strict(
+            {0: "approved", 1: "rejected", 2: "returned"}, default=None, return_dtype=pl.String
+        ),
+        reject_reason=pl.col("reason_code").replace_strict(
+            reason_map, default=None, return_dtype=pl.String
+        ),
+        sla_minutes=pl.col("bt").replace_strict(
+            {i: sla[c] for i, c in enumerate(codes)}, return_dtype=pl.Int64
+        ),
         day=pl.col("t") // cal.DAY,
     )

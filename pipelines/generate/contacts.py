@@ -70,14 +70,21 @@ class Attempts:
         return self.slot.size
 
     def take(self, mask: np.ndarray) -> Attempts:
-        return Attempts(self.slot[mask], self.t[mask], self.ch[mask], self.attempt[mask], self.callback[mask])
+        return Attempts(
+            self.slot[mask], self.t[mask], self.ch[mask], self.attempt[mask], self.callback[mask]
+        )
 
     @staticmethod
     def concat(parts: list[Attempts]) -> Attempts:
         parts = [p for p in parts if p.size]
         if not parts:
             return Attempts.empty()
-        return Attempts(*(np.concatenate([getattr(p, k) for p in parts]) for k in ("slot", "t", "ch", "attempt", "callback")))
+        return Attempts(
+            *(
+                np.concatenate([getattr(p, k) for p in parts])
+                for k in ("slot", "t", "ch", "attempt", "callback")
+            )
+        )
 
     @staticmethod
     def empty() -> Attempts:
@@ -103,6 +110,27 @@ class DayContacts:
     tickets: dict[str, np.ndarray]
 
 
+def routing(ref: Reference, queue_names: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(family per intent, queue per family, queue per intent) as index arrays."""
+    fam = ref.families
+    families = sorted(set(fam))
+    intent_family = np.array([families.index(f) for f in fam])
+    family_queue = np.array([queue_names.index(FAMILY_QUEUE[f]) for f in families])
+    return intent_family, family_queue, family_queue[intent_family]
+
+
+def queue_service_seconds(ref: Reference, intent_queue: np.ndarray, n_queues: int) -> np.ndarray:
+    """Mean seconds an agent spends per call (talk, hold, wrap) per queue."""
+    talk = ref.intent_array("talk_median_s") * np.exp(ref.intent_array("talk_sigma") ** 2 / 2) + 10
+    w = ref.intent_array("weight") * np.array([c[0] for c in ref.intent_array("channels")])
+    out = np.full(n_queues, 300.0)
+    for q in range(n_queues):
+        m = intent_queue == q
+        if m.any():
+            out[q] = np.average(talk[m], weights=w[m]) + 0.35 * 60 + 35
+    return out
+
+
 class ContactSimulator:
     """Turns slots and proactive topics into contacts, one day per call of `run_day`."""
 
@@ -119,17 +147,13 @@ class ContactSimulator:
         self.seed = seed
         self.queue_names = queue_names
         self.online_skill = len(queue_names)
-        fam = ref.families
-        families = sorted(set(fam))
-        self.intent_family = np.array([families.index(f) for f in fam])
-        self.family_queue = np.array([queue_names.index(FAMILY_QUEUE[f]) for f in families])
-        self.intent_queue = self.family_queue[self.intent_family]
-        self.n_intents = len(fam)
+        self.intent_family, self.family_queue, self.intent_queue = routing(ref, queue_names)
+        self.n_intents = len(ref.intent_codes)
         self.bot_p = ref.intent_array("bot") * params.bot_containment
         med = ref.intent_array("talk_median_s")
         self.talk_mu = np.log(med)
         self.talk_sigma = ref.intent_array("talk_sigma")
-        self.service_seconds = self._queue_service_seconds(med)
+        self.service_seconds = queue_service_seconds(ref, self.intent_queue, len(queue_names))
         self.same_family = self._same_family_table()
         self.n_same_family = np.bincount(self.intent_family)[self.intent_family] - 1
         self.slot_bounds = np.searchsorted(sk.slot_t, np.arange(params.days + 1) * cal.DAY)
@@ -141,20 +165,12 @@ class ContactSimulator:
         n_slots = sk.slot_issue.size
         self.slot_handled_t = np.full(n_slots, -1, dtype=np.int64)
         self.slot_handled_ch = np.full(n_slots, -1, dtype=np.int8)
+        self.slot_handled_res = np.zeros(n_slots, dtype=bool)
+        self.slot_handled_esc = np.zeros(n_slots, dtype=bool)
         self.issue_gave_up = np.zeros(sk.issue_intent.size, dtype=bool)
         self.tally = Tally()
 
     # ------------------------------------------------------------------ setup
-    def _queue_service_seconds(self, med: np.ndarray) -> np.ndarray:
-        """Mean seconds an agent spends per call (talk, hold, wrap) per queue."""
-        talk = med * np.exp(self.talk_sigma**2 / 2)
-        w = self.ref.intent_array("weight") * np.array([c[0] for c in self.ref.intent_array("channels")])
-        out = np.zeros(len(self.queue_names))
-        for q in range(len(self.queue_names)):
-            m = self.intent_queue == q
-            out[q] = np.average(talk[m], weights=w[m]) + 0.35 * 60 + 35 if m.any() else 300.0
-        return out
-
     def _same_family_table(self) -> np.ndarray:
         """(intents, intents-1) alternatives, same family first, for wrong predictions."""
         k = self.n_intents
@@ -169,7 +185,9 @@ class ContactSimulator:
         return np.random.default_rng([self.seed, 7, *key])
 
     # ------------------------------------------------------------ predictions
-    def predict(self, intent: np.ndarray, reach: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def predict(
+        self, intent: np.ndarray, reach: np.ndarray, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(predicted intent or -1, confidence or nan, correct) for attempts reaching the AI."""
         n = intent.size
         acc = self.sk.accuracy[intent]
@@ -230,12 +248,16 @@ class ContactSimulator:
             batch = nxt.take(nxt.t < day_end)
             self.carry = Attempts.concat([self.carry, nxt.take(nxt.t >= day_end)])
         pro_calls, pro_tickets = self._proactive(d, rng)
-        out = DayContacts(_concat_records(calls + [pro_calls]), _concat_records(tickets + [pro_tickets]))
+        out = DayContacts(
+            _concat_records([*calls, pro_calls]), _concat_records([*tickets, pro_tickets])
+        )
         for rec in (out.calls, out.tickets):
             if rec:
                 m = rec["handled"] & (rec["slot"] >= 0)
                 self.slot_handled_t[rec["slot"][m]] = rec["t"][m]
                 self.slot_handled_ch[rec["slot"][m]] = rec["channel"][m]
+                self.slot_handled_res[rec["slot"][m]] = rec["resolved"][m] == 1
+                self.slot_handled_esc[rec["slot"][m]] = rec["escalated"][m] == 1
         return out
 
     # -------------------------------------------------------------- telephone
@@ -248,11 +270,17 @@ class ContactSimulator:
         contain_p = np.where(correct & ~esc, self.bot_p[intent], 0.0)
         contained = rng.random(n) < contain_p
         hangup = ~contained & (rng.random(n) < self.p.ivr_hangup_rate)
-        ivr_s = rng.lognormal(np.log(35), 0.4, n) + np.where(reach, rng.lognormal(np.log(40), 0.5, n), 0)
+        ivr_s = rng.lognormal(np.log(35), 0.4, n) + np.where(
+            reach, rng.lognormal(np.log(40), 0.5, n), 0
+        )
         bot_s = rng.lognormal(np.log(150), 0.5, n)
         menu_ok = rng.random(n) < 0.92
         routed_family = np.where(
-            reach, self.intent_family[np.maximum(pred, 0)], np.where(menu_ok, self.intent_family[intent], rng.integers(0, self.family_queue.size, n))
+            reach,
+            self.intent_family[np.maximum(pred, 0)],
+            np.where(
+                menu_ok, self.intent_family[intent], rng.integers(0, self.family_queue.size, n)
+            ),
         )
         queue = self.family_queue[routed_family]
         transfers = (queue != self.intent_queue[intent]).astype(np.int64) + (rng.random(n) < 0.06)
@@ -289,7 +317,12 @@ class ContactSimulator:
         return qm.wait_model(retry_load / cal.INTERVAL, service, eff.reshape(-1), *args)
 
     def _queue_stage(
-        self, d: int, a: Attempts, ivr: dict[str, np.ndarray], model: qm.WaitModel, rng: np.random.Generator
+        self,
+        d: int,
+        a: Attempts,
+        ivr: dict[str, np.ndarray],
+        model: qm.WaitModel,
+        rng: np.random.Generator,
     ) -> tuple[dict[str, np.ndarray], Attempts, Attempts]:
         p = self.p
         n = a.size
@@ -298,21 +331,36 @@ class ContactSimulator:
         queued_at = a.t + ivr["ivr_s"]
         cell = self._local_cell(d, ivr["queue"], queued_at)
         wait = qm.sample_waits(model, cell, rng)
-        patience = qm.sample_patience(n, p.mean_patience_seconds, p.impatient_share, p.impatient_mean_seconds, rng)
+        patience = qm.sample_patience(
+            n, p.mean_patience_seconds, p.impatient_share, p.impatient_mean_seconds, rng
+        )
         abandoned = queued & (patience < wait)
-        callback = queued & ~abandoned & (wait > p.callback_offer_after_seconds) & (rng.random(n) < p.callback_acceptance)
+        callback = (
+            queued
+            & ~abandoned
+            & (wait > p.callback_offer_after_seconds)
+            & (rng.random(n) < p.callback_acceptance)
+        )
         answered = queued & ~abandoned & ~callback
         short = abandoned & (patience < p.short_abandon_seconds)
-        wait_s = np.where(abandoned, patience, np.where(callback, p.callback_offer_after_seconds, wait))
+        wait_s = np.where(
+            abandoned, patience, np.where(callback, p.callback_offer_after_seconds, wait)
+        )
         wait_i = np.round(wait_s).astype(np.int64)
         answered_at = queued_at + wait_i
         talk, hold, wrap = self._handle_times(ivr["intent"], ivr["transfers"], rng)
         ended = np.where(
             answered,
             answered_at + talk + hold,
-            np.where(contained, a.t + ivr["ivr_s"] + ivr["bot_s"], np.where(hangup, a.t + ivr["ivr_s"], queued_at + wait_i)),
+            np.where(
+                contained,
+                a.t + ivr["ivr_s"] + ivr["bot_s"],
+                np.where(hangup, a.t + ivr["ivr_s"], queued_at + wait_i),
+            ),
         )
-        outcome = np.select([answered, contained, callback, short], [ANSWERED, BOT, CALLBACK, SHORT], ABANDONED)
+        outcome = np.select(
+            [answered, contained, callback, short], [ANSWERED, BOT, CALLBACK, SHORT], ABANDONED
+        )
         agent, site, mode = self._agents(ivr["queue"], answered_at, answered, rng)
         unanswered_site = self._queue_site(ivr["queue"], a.t, rng)
         handled = answered | contained
@@ -346,14 +394,22 @@ class ContactSimulator:
         )
         return rec, retries, cbs
 
-    def _handle_times(self, intent: np.ndarray, transfers: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _handle_times(
+        self, intent: np.ndarray, transfers: np.ndarray, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         n = intent.size
         talk = rng.lognormal(self.talk_mu[intent], self.talk_sigma[intent]) * (1 + 0.25 * transfers)
         hold = np.where(rng.random(n) < 0.35, rng.exponential(60.0, n), 0.0)
         wrap = rng.lognormal(np.log(30), 0.5, n)
-        return (np.round(talk).astype(np.int64) + 10, np.round(hold).astype(np.int64), np.round(wrap).astype(np.int64))
+        return (
+            np.round(talk).astype(np.int64) + 10,
+            np.round(hold).astype(np.int64),
+            np.round(wrap).astype(np.int64),
+        )
 
-    def _agents(self, skill: np.ndarray, at: np.ndarray, mask: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _agents(
+        self, skill: np.ndarray, at: np.ndarray, mask: np.ndarray, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         agent = np.full(skill.size, -1, dtype=np.int64)
         site = np.full(skill.size, -1, dtype=np.int64)
         mode = np.full(skill.size, -1, dtype=np.int8)
@@ -371,7 +427,9 @@ class ContactSimulator:
         a = self.wf.assign(skill, cal.abs_interval(t), rng.random(queue.size))
         return self.wf.site_of(a, np.clip(cal.day_of(t), 0, self.p.days - 1))
 
-    def _call_record(self, a: Attempts, ivr: dict[str, np.ndarray], handled: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    def _call_record(
+        self, a: Attempts, ivr: dict[str, np.ndarray], handled: np.ndarray, rng: np.random.Generator
+    ) -> dict[str, np.ndarray]:
         slot = a.slot
         customer = self.sk.slot_customer[slot]
         n = slot.size
@@ -413,9 +471,24 @@ class ContactSimulator:
         t.add("calls_answered_wait_seconds", wait[answered].sum())
         t.add("calls_bot_contained", ivr["contained"].sum())
         t.add("calls_ivr_hangup", ivr["hangup"].sum())
-        self._tally_ai(ivr["reach"], ivr["pred"], rec["intent"], ivr["conf"], ivr["contain_p"], ivr["contained"])
+        self._tally_ai(
+            ivr["reach"],
+            ivr["pred"],
+            rec["intent"],
+            ivr["conf"],
+            ivr["contain_p"],
+            ivr["contained"],
+        )
 
-    def _tally_ai(self, reach: np.ndarray, pred: np.ndarray, intent: np.ndarray, conf: np.ndarray, contain_p: np.ndarray, contained: np.ndarray) -> None:
+    def _tally_ai(
+        self,
+        reach: np.ndarray,
+        pred: np.ndarray,
+        intent: np.ndarray,
+        conf: np.ndarray,
+        contain_p: np.ndarray,
+        contained: np.ndarray,
+    ) -> None:
         t = self.tally
         known = reach & (intent >= 0)
         t.add("ai_reached", reach.sum())
@@ -433,7 +506,12 @@ class ContactSimulator:
         answered_at = a.t + rng.integers(5, 20, n)
         talk, hold, wrap = self._handle_times(intent, np.zeros(n, np.int64), rng)
         agent, site, mode = self._agents(queue, answered_at, np.ones(n, bool), rng)
-        rec = self._call_record(a, {"pred": np.full(n, -1), "conf": np.full(n, np.nan), "intent": intent}, np.ones(n, bool), rng)
+        rec = self._call_record(
+            a,
+            {"pred": np.full(n, -1), "conf": np.full(n, np.nan), "intent": intent},
+            np.ones(n, bool),
+            rng,
+        )
         rec.update(
             direction=np.ones(n, np.int64),
             queued=np.full(n, -1),
@@ -474,19 +552,38 @@ class ContactSimulator:
         self.issue_gave_up[self.sk.slot_issue[a.slot[give_up]]] = True
         self.tally.add("attempts_given_up", give_up.sum())
         keep = ~give_up
-        return Attempts(a.slot[keep], (ended + delay).astype(np.int64)[keep], ch[keep], nxt[keep], np.zeros(int(keep.sum()), bool))
+        return Attempts(
+            a.slot[keep],
+            (ended + delay).astype(np.int64)[keep],
+            ch[keep],
+            nxt[keep],
+            np.zeros(int(keep.sum()), bool),
+        )
 
     # ----------------------------------------------------------------- online
     def _online_load(self, d: int, a: Attempts) -> np.ndarray:
         """Load factor per interval of day d for the online pool (1 = planned load)."""
-        local = np.clip(a.t // cal.INTERVAL - d * cal.INTERVALS_PER_DAY, 0, cal.INTERVALS_PER_DAY - 1)
-        work = ONLINE_WORK_MEDIAN[a.ch] * 1.15 / np.where(np.isin(a.ch, (CHAT, APP)), self.p.chat_concurrency, 1.0)
+        local = np.clip(
+            a.t // cal.INTERVAL - d * cal.INTERVALS_PER_DAY, 0, cal.INTERVALS_PER_DAY - 1
+        )
+        work = (
+            ONLINE_WORK_MEDIAN[a.ch]
+            * 1.15
+            / np.where(np.isin(a.ch, (CHAT, APP)), self.p.chat_concurrency, 1.0)
+        )
         load = np.bincount(local, weights=work, minlength=cal.INTERVALS_PER_DAY)
-        cap = self.wf.effective[self.online_skill, d * cal.INTERVALS_PER_DAY : (d + 1) * cal.INTERVALS_PER_DAY] * cal.INTERVAL
+        cap = (
+            self.wf.effective[
+                self.online_skill, d * cal.INTERVALS_PER_DAY : (d + 1) * cal.INTERVALS_PER_DAY
+            ]
+            * cal.INTERVAL
+        )
         rho = load / np.maximum(cap, 1.0)
         return np.clip((1 - ONLINE_RHO_REF) / (1 - np.minimum(rho, 0.97)), 0.6, 12.0)
 
-    def _online(self, d: int, a: Attempts, lf: np.ndarray, rng: np.random.Generator) -> tuple[dict[str, np.ndarray], Attempts]:
+    def _online(
+        self, d: int, a: Attempts, lf: np.ndarray, rng: np.random.Generator
+    ) -> tuple[dict[str, np.ndarray], Attempts]:
         p = self.p
         n = a.size
         slot = a.slot
@@ -498,15 +595,25 @@ class ContactSimulator:
         bot_channel = np.isin(ch, (CHAT, APP))
         contain_p = np.where(correct & ~esc & bot_channel, self.bot_p[intent], 0.0)
         contained = rng.random(n) < contain_p
-        local = np.clip(a.t // cal.INTERVAL - d * cal.INTERVALS_PER_DAY, 0, cal.INTERVALS_PER_DAY - 1)
+        local = np.clip(
+            a.t // cal.INTERVAL - d * cal.INTERVALS_PER_DAY, 0, cal.INTERVALS_PER_DAY - 1
+        )
         f = lf[local]
         delay = np.select(
             [ch == CHAT, ch == VIDEO, ch == APP],
-            [rng.exponential(30.0, n) * f, rng.exponential(45.0, n) * f, rng.lognormal(np.log(150.0), 0.8, n) * f],
+            [
+                rng.exponential(30.0, n) * f,
+                rng.exponential(45.0, n) * f,
+                rng.lognormal(np.log(150.0), 0.8, n) * f,
+            ],
             rng.lognormal(np.log(7200.0), 0.7, n) * np.sqrt(f),
         )
         delay = np.where(contained, rng.integers(2, 6, n), np.round(delay) + 1).astype(np.int64)
-        patience = np.select([ch == CHAT, ch == VIDEO], [rng.exponential(300.0, n), rng.exponential(240.0, n)], np.inf)
+        patience = np.select(
+            [ch == CHAT, ch == VIDEO],
+            [rng.exponential(300.0, n), rng.exponential(240.0, n)],
+            np.inf,
+        )
         left = ~contained & (patience < delay) & (a.attempt <= MAX_RETRY_ATTEMPT)
         first = a.t + delay
         late = first >= self.end  # no response yet when the data was exported
@@ -515,7 +622,11 @@ class ContactSimulator:
         work = rng.lognormal(np.log(np.maximum(ONLINE_WORK_MEDIAN[ch], 60.0)), 0.5)
         solve_gap = np.select(
             [contained, ch == APP, ch == EMAIL],
-            [rng.lognormal(np.log(90.0), 0.5, n), rng.lognormal(np.log(2400.0), 0.8, n), rng.lognormal(np.log(72000.0), 0.8, n)],
+            [
+                rng.lognormal(np.log(90.0), 0.5, n),
+                rng.lognormal(np.log(2400.0), 0.8, n),
+                rng.lognormal(np.log(72000.0), 0.8, n),
+            ],
             work,
         )
         solved = first + np.round(solve_gap).astype(np.int64)
@@ -523,7 +634,13 @@ class ContactSimulator:
         agent_mask = handled & ~contained
         agent, site, mode = self._agents(np.full(n, self.online_skill), first, agent_mask, rng)
         status = np.select(
-            [solved_ok & (solved < self.end - 3 * cal.DAY), solved_ok, handled & esc, handled, left],
+            [
+                solved_ok & (solved < self.end - 3 * cal.DAY),
+                solved_ok,
+                handled & esc,
+                handled,
+                left,
+            ],
             [CLOSED, SOLVED, PENDING, OPEN, CLOSED],
             NEW,
         )
@@ -561,11 +678,15 @@ class ContactSimulator:
         self.tally.add("tickets_customer", n)
         self.tally.add("tickets_unanswered", left.sum())
         self.tally.add("tickets_bot_handled", (contained & handled).sum())
-        retries = self._retries(a.take(left), a.t[left] + np.minimum(patience[left], delay[left]).astype(np.int64), rng)
+        retries = self._retries(
+            a.take(left), a.t[left] + np.minimum(patience[left], delay[left]).astype(np.int64), rng
+        )
         return rec, retries
 
     # -------------------------------------------------------------- proactive
-    def _proactive(self, d: int, rng: np.random.Generator) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    def _proactive(
+        self, d: int, rng: np.random.Generator
+    ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         idx = self.pro_order[self.pro_bounds[d] : self.pro_bounds[d + 1]]
         sk = self.sk
         phone = idx[sk.pro_channel[idx] == PHONE]
@@ -580,7 +701,7 @@ class ContactSimulator:
         pickup = rng.random(n) < self.p.outbound_pickup_rate
         queue = self.intent_queue[intent]
         answered_at = t + rng.integers(8, 25, n)
-        talk, hold, wrap = self._handle_times(intent, np.zeros(n, np.int64), rng)
+        talk, _hold, wrap = self._handle_times(intent, np.zeros(n, np.int64), rng)
         talk = np.round(talk * 0.6).astype(np.int64)
         agent, site, mode = self._agents(queue, t, np.ones(n, bool), rng)
         self.tally.add("proactive_calls", n)

@@ -1,6 +1,7 @@
 """The customer base and its personal data (raw PII that ingestion must hash).
 
-Customers have a skewed activity level. Each (customer, intent) pair is used
+Customers fall into activity tiers (a tenth of them contact the centre
+far more often than the rest). Each (customer, intent) pair is used
 by at most one topic in the whole run (an issue or a proactive contact), so a
 customer's independent new issue never lands inside the 7-day repeat window
 of an earlier one on the same intent: episodes in the warehouse equal the
@@ -47,22 +48,57 @@ def mix64(x: np.ndarray, salt: int) -> np.ndarray:
     return z
 
 
-def activity_weights(n: int, rng: np.random.Generator) -> np.ndarray:
-    """Skewed contact propensity: a few customers call a lot."""
-    return rng.lognormal(0.0, 0.8, n)
+# Activity tiers: (share of customers, relative contact propensity).
+ACTIVITY_TIERS = ((0.55, 0.3), (0.35, 1.0), (0.10, 4.0))
+SCATTER_PRIME = 1_000_000_007  # prime > any customer base: i -> i*p mod n is a bijection
+
+
+class CustomerBase:
+    """Customers in activity tiers; weighted draws without a per-customer table."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        shares = np.array([t[0] for t in ACTIVITY_TIERS])
+        sizes = np.maximum(np.floor(shares * n).astype(np.int64), 1)
+        sizes[-1] = n - sizes[:-1].sum()
+        self.sizes = sizes
+        self.starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        mass = sizes * np.array([t[1] for t in ACTIVITY_TIERS])
+        self.tier_cum = np.cumsum(mass / mass.sum())
+
+    def draw(self, k: int, rng: np.random.Generator) -> np.ndarray:
+        """k customer numbers drawn with replacement, by activity."""
+        tier = np.minimum(np.searchsorted(self.tier_cum, rng.random(k)), len(self.sizes) - 1)
+        local = (rng.random(k) * self.sizes[tier]).astype(np.int64)
+        slot = self.starts[tier] + np.minimum(local, self.sizes[tier] - 1)
+        return (slot * SCATTER_PRIME) % self.n
 
 
 def assign_unique_customers(
-    counts: np.ndarray, log_weights: np.ndarray, rng: np.random.Generator
+    counts: np.ndarray, base: CustomerBase, rng: np.random.Generator
 ) -> list[np.ndarray]:
-    """Per intent, `counts[i]` distinct customers drawn by weight (Gumbel top-k)."""
-    n = log_weights.size
+    """Per intent, `counts[i]` distinct customers drawn by activity, without replacement.
+
+    Draw, drop customers already taken for that intent, keep one of each,
+    redraw the shortfall; a few rounds suffice because each intent needs far
+    fewer customers than the base holds.
+    """
     out: list[np.ndarray] = []
     for k in counts:
-        k = int(min(k, n))
-        keys = log_weights + rng.gumbel(size=n)
-        chosen = np.argpartition(-keys, k - 1)[:k] if k > 0 else np.empty(0, np.int64)
-        out.append(rng.permutation(chosen).astype(np.int64))
+        k = int(k)
+        if k > base.n:
+            raise ValueError("--customers is too small for unique (customer, intent) pairs.")
+        taken = np.zeros(base.n, dtype=bool)
+        parts: list[np.ndarray] = []
+        need = k
+        while need > 0:
+            d = base.draw(need, rng)
+            d = np.unique(d[~taken[d]])[:need]
+            taken[d] = True
+            parts.append(d)
+            need -= d.size
+        got = np.concatenate(parts) if parts else np.empty(0, np.int64)
+        out.append(rng.permutation(got))
     return out
 
 
@@ -107,5 +143,7 @@ def emails(key: np.ndarray, salt: int = 3) -> pl.Series:
     sur = pl.Series(SURNAMES).gather((h % np.uint64(len(SURNAMES))).astype(np.int64))
     giv = pl.Series(GIVEN).gather(((h >> np.uint64(8)) % np.uint64(len(GIVEN))).astype(np.int64))
     num = pl.Series(((h >> np.uint64(16)) % np.uint64(10_000)).astype(np.int64)).cast(pl.String)
-    dom = pl.Series(DOMAINS).gather(((h >> np.uint64(32)) % np.uint64(len(DOMAINS))).astype(np.int64))
+    dom = pl.Series(DOMAINS).gather(
+        ((h >> np.uint64(32)) % np.uint64(len(DOMAINS))).astype(np.int64)
+    )
     return sur + giv + num + "@" + dom

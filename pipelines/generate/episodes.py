@@ -22,12 +22,12 @@ contacts the centre on that intent within the window (a spawned issue).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from pipelines.generate import calendar as cal
-from pipelines.generate.customers import activity_weights, assign_unique_customers
+from pipelines.generate.customers import CustomerBase, assign_unique_customers
 from pipelines.generate.params import APP, PHONE, GeneratorParams, Reference, rescale_to_mean
 
 MIN_REPEAT_GAP = 6 * 3600  # later slots start at least 6 h after the previous one
@@ -67,13 +67,12 @@ class Skeleton:
     pro_preempted: np.ndarray
     n_customers: int
 
-    @property
-    def slot_intent(self) -> np.ndarray:
-        return self.issue_intent[self.slot_issue]
+    slot_intent: np.ndarray = field(init=False)
+    slot_customer: np.ndarray = field(init=False)
 
-    @property
-    def slot_customer(self) -> np.ndarray:
-        return self.issue_customer[self.slot_issue]
+    def __post_init__(self) -> None:
+        self.slot_intent = self.issue_intent[self.slot_issue]
+        self.slot_customer = self.issue_customer[self.slot_issue]
 
 
 @dataclass
@@ -105,30 +104,36 @@ def expected_slots(p_fcr: np.ndarray, p_esc: np.ndarray, params: GeneratorParams
 
 
 def draw_plan(
-    intent: np.ndarray, anon: np.ndarray, p_fcr: np.ndarray, p_esc: np.ndarray, params: GeneratorParams, rng: np.random.Generator
+    intent: np.ndarray,
+    anon: np.ndarray,
+    p_fcr: np.ndarray,
+    p_esc: np.ndarray,
+    params: GeneratorParams,
+    rng: np.random.Generator,
 ) -> Plan:
+    """Slot existence and flags per issue; later positions only for issues still open."""
     n, m = intent.size, params.max_handled_contacts
     alive = np.zeros((n, m), dtype=bool)
     resolved = np.zeros((n, m), dtype=bool)
     escalated = np.zeros((n, m), dtype=bool)
     pesc = np.zeros((n, m))
-    alive[:, 0] = True
-    pe = p_esc[intent]
+    rows = np.arange(n)
     for h in range(m):
-        p_res = p_fcr[intent] if h == 0 else np.full(n, params.p_next_contact_resolves)
-        u = rng.random((4, n))
+        k = intent[rows]
+        p_res = p_fcr[k] if h == 0 else np.full(rows.size, params.p_next_contact_resolves)
+        pe = p_esc[k]
+        u = rng.random((4, rows.size))
         res = u[0] < p_res
-        fail = alive[:, h] & ~res
-        esc = fail & (u[1] < pe)
-        false_res = fail & ~esc & (u[2] < params.false_resolution_share)
-        unres = fail & ~esc & ~false_res
-        resolved[:, h] = alive[:, h] & (res | false_res)
-        escalated[:, h] = esc
-        pesc[:, h] = np.where(alive[:, h], (1 - p_res) * pe, 0.0)
+        esc = ~res & (u[1] < pe)
+        false_res = ~res & ~esc & (u[2] < params.false_resolution_share)
+        unres = ~res & ~esc & ~false_res
+        alive[rows, h] = True
+        resolved[rows, h] = res | false_res
+        escalated[rows, h] = esc
+        pesc[rows, h] = (1 - p_res) * pe
         cont = (esc & (u[3] < params.p_repeat_after_escalation)) | false_res
         cont |= unres & (u[3] < params.p_repeat_after_unresolved)
-        if h + 1 < m:
-            alive[:, h + 1] = alive[:, h] & cont & ~anon
+        rows = rows[cont & ~anon[rows]]
     return Plan(alive, resolved, escalated, pesc)
 
 
@@ -182,7 +187,9 @@ def build_skeleton(params: GeneratorParams, ref: Reference, rng: np.random.Gener
     intent = rng.choice(weights.size, size=n, p=weights)
     channel = _channels(intent, ch_weights, rng)
     start = day * cal.DAY + _time_of_day(channel, rng)
-    anon = rng.random(n) < params.unknown_customer_share
+    # unknown customers make one contact per issue; scale so their share of contacts holds
+    u = params.unknown_customer_share
+    anon = rng.random(n) < u * slots_per_issue / (1 - u + u * slots_per_issue)
 
     # proactive topics
     handled_target = s / (1 - s) * n * slots_per_issue / pickup_mix
@@ -198,14 +205,16 @@ def build_skeleton(params: GeneratorParams, ref: Reference, rng: np.random.Gener
 
     # unique (customer, intent) pairs for every topic
     n_customers = params.customers or max(5000, int(0.9 * (n + n_pro)))
-    logw = np.log(activity_weights(n_customers, rng))
+    base = CustomerBase(n_customers)
     customer = np.full(n, -1, dtype=np.int64)
     pro_customer = np.empty(n_pro, dtype=np.int64)
     known = ~anon
-    need = np.bincount(intent[known], minlength=weights.size) + np.bincount(pro_intent, minlength=weights.size)
+    need = np.bincount(intent[known], minlength=weights.size) + np.bincount(
+        pro_intent, minlength=weights.size
+    )
     if need.max(initial=0) > n_customers:
         raise ValueError("--customers is too small for unique (customer, intent) pairs.")
-    drawn = assign_unique_customers(need, logw, rng)
+    drawn = assign_unique_customers(need, base, rng)
     for k in range(weights.size):
         iss = np.flatnonzero(known & (intent == k))
         pro = np.flatnonzero(pro_intent == k)
@@ -259,9 +268,12 @@ def _slots(
     chans = np.zeros((n, m), dtype=np.int8)
     times[:, 0], chans[:, 0] = start, channel
     for h in range(1, m):
-        same = rng.random(n) < SAME_CHANNEL_REPEAT
-        chans[:, h] = np.where(same, chans[:, h - 1], _channels(intent, ch_weights, rng))
-        times[:, h] = _repeat_times(times[:, h - 1], chans[:, h], rng)
+        rows = np.flatnonzero(plan.alive[:, h])
+        same = rng.random(rows.size) < SAME_CHANNEL_REPEAT
+        chans[rows, h] = np.where(
+            same, chans[rows, h - 1], _channels(intent[rows], ch_weights, rng)
+        )
+        times[rows, h] = _repeat_times(times[rows, h - 1], chans[rows, h], rng)
     issue_idx, h_idx = np.nonzero(plan.alive)
     t = times[issue_idx, h_idx]
     order = np.argsort(t, kind="stable")
@@ -274,5 +286,7 @@ def _slots(
         "slot_resolved": plan.resolved[issue_idx, h_idx],
         "slot_escalated": plan.escalated[issue_idx, h_idx],
         "slot_p_esc": plan.p_esc[issue_idx, h_idx],
-        "slot_last": ~np.concatenate([plan.alive[:, 1:], np.zeros((n, 1), bool)], axis=1)[issue_idx, h_idx],
+        "slot_last": ~np.concatenate([plan.alive[:, 1:], np.zeros((n, 1), bool)], axis=1)[
+            issue_idx, h_idx
+        ],
     }

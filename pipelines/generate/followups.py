@@ -25,6 +25,14 @@ from pipelines.generate import calendar as cal
 from pipelines.generate import text
 from pipelines.generate.params import EMAIL, PRODUCTS, GeneratorParams
 
+COMPLAINT_DETAILS = {
+    "long_wait": ["电话排队等了很久才接通。", "多次拨打都没人接听。"],
+    "unresolved_issue": ["问题反复联系了几次都没解决。", "答应回电但一直没有回复。"],
+    "service_attitude": ["客服态度冷淡。", "客服多次打断我说话。"],
+    "fees_charges": ["莫名被扣了手续费。", "年费收取没有提前告知。"],
+    "system_failure": ["手机银行一直无法登录。", "转账显示成功但对方未到账。"],
+    "mis_selling": ["销售时没有说明产品风险。", "被推荐购买了不适合的产品。"],
+}
 COMPLAINT_CATEGORIES = {
     "long_wait": "等待时间过长",
     "unresolved_issue": "问题未解决",
@@ -62,7 +70,12 @@ class Handled:
         return self.customer.size
 
     def take(self, idx: np.ndarray) -> Handled:
-        return Handled(**{k: (v.gather(idx) if isinstance(v, pl.Series) else v[idx]) for k, v in self.__dict__.items()})
+        return Handled(
+            **{
+                k: (v.gather(idx) if isinstance(v, pl.Series) else v[idx])
+                for k, v in self.__dict__.items()
+            }
+        )
 
 
 def effort(h: Handled) -> np.ndarray:
@@ -78,7 +91,9 @@ def effort(h: Handled) -> np.ndarray:
     )
 
 
-def surveys(h: Handled, params: GeneratorParams, end: int, rng: np.random.Generator) -> pl.DataFrame:
+def surveys(
+    h: Handled, params: GeneratorParams, end: int, rng: np.random.Generator
+) -> pl.DataFrame:
     rate = np.where(h.channel == EMAIL, 0.5, 1.0) * params.survey_response_rate
     pick = np.flatnonzero(~h.company & (rng.random(h.size) < rate))
     s = h.take(pick)
@@ -125,14 +140,21 @@ class OfferPlan:
 def offer_plan(h: Handled, is_sales: np.ndarray, params: GeneratorParams) -> OfferPlan:
     sales = is_sales[h.intent]
     eligible = (h.customer >= 0) & ~h.company
-    base = np.where(h.bot, params.offer_rate_bot, np.where(h.channel == EMAIL, 0.02, params.offer_rate_agent))
+    base = np.where(
+        h.bot, params.offer_rate_bot, np.where(h.channel == EMAIL, 0.02, params.offer_rate_agent)
+    )
     p_offer = np.where(eligible, np.where(sales, params.offer_rate_sales, base), 0.0)
     p_accept = np.where(sales, params.offer_acceptance_sales, params.offer_acceptance)
     return OfferPlan(p_offer, p_accept, ~sales)
 
 
 def offers(
-    h: Handled, plan: OfferPlan, families: list[str], params: GeneratorParams, end: int, rng: np.random.Generator
+    h: Handled,
+    plan: OfferPlan,
+    families: list[str],
+    params: GeneratorParams,
+    end: int,
+    rng: np.random.Generator,
 ) -> pl.DataFrame:
     n = h.size
     made = rng.random(n) < plan.p_offer
@@ -175,7 +197,9 @@ def offers(
     )
 
 
-def mis_selling_complaints(offers_df: pl.DataFrame, params: GeneratorParams, end: int, rng: np.random.Generator) -> pl.DataFrame:
+def mis_selling_complaints(
+    offers_df: pl.DataFrame, params: GeneratorParams, end: int, rng: np.random.Generator
+) -> pl.DataFrame:
     acc = offers_df.filter(pl.col("accepted") >= 0)
     n = acc.height
     pick = rng.random(n) < params.mis_selling_complaint_rate
@@ -193,7 +217,9 @@ def mis_selling_complaints(offers_df: pl.DataFrame, params: GeneratorParams, end
     ).filter(pl.col("received") < end)
 
 
-def service_complaints(h: Handled, params: GeneratorParams, end: int, rng: np.random.Generator) -> pl.DataFrame:
+def service_complaints(
+    h: Handled, params: GeneratorParams, end: int, rng: np.random.Generator
+) -> pl.DataFrame:
     known = (h.customer >= 0) & ~h.company
     risk = 1 + 1.5 * h.h + 2.0 * h.attempt + 3.0 * h.escalated + 1.5 * (1 - h.resolved)
     p = np.where(known, params.service_complaint_rate * risk, 0.0)
@@ -201,12 +227,24 @@ def service_complaints(h: Handled, params: GeneratorParams, end: int, rng: np.ra
     c = h.take(idx)
     m = idx.size
     other = np.array(["service_attitude", "fees_charges", "system_failure"])[rng.integers(0, 3, m)]
-    category = np.where((c.attempt > 0) | (c.wait > 120), "long_wait", np.where(c.resolved == 0, "unresolved_issue", other))
+    category = np.where(
+        (c.attempt > 0) | (c.wait > 120),
+        "long_wait",
+        np.where(c.resolved == 0, "unresolved_issue", other),
+    )
     received = c.end + 600 + np.round(rng.exponential(0.5 * cal.DAY, m)).astype(np.int64)
     sev = np.array(SEVERITIES)[np.searchsorted([0.6, 0.9], rng.random(m))]
-    contact = c.contact_id.to_frame("c").select(
-        pl.when(pl.Series(rng.random(m) < 0.9)).then(pl.col("c")).otherwise(None)
-    ).to_series()
+    contact = (
+        c.contact_id.to_frame("c")
+        .select(pl.when(pl.Series(rng.random(m) < 0.9)).then(pl.col("c")).otherwise(None))
+        .to_series()
+    )
     return pl.DataFrame(
-        {"customer": c.customer, "contact_id": contact, "received": received, "category": category, "severity": sev}
+        {
+            "customer": c.customer,
+            "contact_id": contact,
+            "received": received,
+            "category": category,
+            "severity": sev,
+        }
     ).filter(pl.col("received") < end)

@@ -16,7 +16,7 @@ from pipelines.generate import calendar as cal
 from pipelines.generate import text
 from pipelines.generate.contacts import ANSWERED
 from pipelines.generate.customers import customer_id_expr, emails, id_card_numbers, mobile_numbers
-from pipelines.generate.followups import COMPLAINT_CATEGORIES, Handled
+from pipelines.generate.followups import COMPLAINT_CATEGORIES, COMPLAINT_DETAILS, Handled
 from pipelines.generate.params import CHANNELS
 from pipelines.generate.writers import ts
 from pipelines.schema import CALL_OUTCOMES, TICKET_STATUSES
@@ -34,7 +34,9 @@ class Names:
     base_epoch: int  # epoch seconds of the first local midnight, as if UTC
 
     def code(self, col: str, codes: list[str]) -> pl.Expr:
-        return pl.col(col).replace_strict(dict(enumerate(codes)), default=None, return_dtype=pl.String)
+        """Index column (-1 = null) -> code string."""
+        c = pl.col(col)
+        return pl.lit(pl.Series(codes, dtype=pl.String)).gather(pl.when(c >= 0).then(c))
 
 
 def _sorted(rec: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -59,21 +61,32 @@ def _pii_suffix(keys: np.ndarray, kind: np.ndarray, phone_text: str, id_text: st
     return out
 
 
-def calls_frame(rec: dict[str, np.ndarray], seq0: int, names: Names, rng: np.random.Generator) -> tuple[pl.DataFrame, dict[str, np.ndarray]]:
+def calls_frame(
+    rec: dict[str, np.ndarray], seq0: int, names: Names, rng: np.random.Generator
+) -> tuple[pl.DataFrame, dict[str, np.ndarray]]:
     """Canonical calls (plus `day`) and the sorted internal columns."""
     r = _sorted(rec)
     n = r["t"].size
     answered = r["outcome"] == ANSWERED
     resolved = np.maximum(r["resolved"], 0)
     senti = np.tanh(
-        0.2 + 0.5 * resolved - r["wait"] / 300.0 - 0.25 * r["transfers"] - 0.4 * r["escalated"] + rng.normal(0, 0.35, n)
+        0.2
+        + 0.5 * resolved
+        - r["wait"] / 300.0
+        - 0.25 * r["transfers"]
+        - 0.4 * r["escalated"]
+        + rng.normal(0, 0.35, n)
     )
     senti_ok = answered & (rng.random(n) < 0.92)
     note_ok = answered & (rng.random(n) < 0.75)
     kind = np.where(note_ok, text.pii_kind(n, 0.06, 0.03, rng), 0)
     outcome_kind = np.where(r["escalated"] == 1, 2, np.where(resolved == 1, 0, 1))
     intent_zh = pl.Series(names.intent_zh).gather(np.maximum(r["intent"], 0))
-    notes = text.agent_notes(intent_zh, outcome_kind, _pii_suffix(r["number_key"], kind, "客户留的联系电话是", "已核实客户身份证号"))
+    notes = text.agent_notes(
+        intent_zh,
+        outcome_kind,
+        _pii_suffix(r["number_key"], kind, "客户留的联系电话是", "已核实客户身份证号"),
+    )
     df = pl.DataFrame(
         {
             "seq": seq0 + np.arange(n),
@@ -108,12 +121,18 @@ def calls_frame(rec: dict[str, np.ndarray], seq0: int, names: Names, rng: np.ran
         call_id=pl.lit("C") + pl.col("seq").cast(pl.String).str.zfill(9),
         customer_id=customer_id_expr("customer_id"),
         caller_number=pl.col("caller_number").cast(pl.String),
-        direction=pl.when(pl.col("direction") == 1).then(pl.lit("outbound")).otherwise(pl.lit("inbound")),
-        initiated_by=pl.when(pl.col("initiated") == 1).then(pl.lit("company")).otherwise(pl.lit("customer")),
+        direction=pl.when(pl.col("direction") == 1)
+        .then(pl.lit("outbound"))
+        .otherwise(pl.lit("inbound")),
+        initiated_by=pl.when(pl.col("initiated") == 1)
+        .then(pl.lit("company"))
+        .otherwise(pl.lit("customer")),
         site=names.code("site", names.site_codes),
         queue=names.code("queue", names.queue_names),
         agent_id=names.code("agent", names.agent_ids),
-        work_mode=pl.col("mode").replace_strict({0: "office", 1: "home"}, default=None, return_dtype=pl.String),
+        work_mode=pl.col("mode").replace_strict(
+            {0: "office", 1: "home"}, default=None, return_dtype=pl.String
+        ),
         ivr_started_at=ts("t", b),
         queued_at=ts("queued", b),
         answered_at=ts("answered", b),
@@ -134,7 +153,9 @@ def calls_frame(rec: dict[str, np.ndarray], seq0: int, names: Names, rng: np.ran
     return out, r
 
 
-def tickets_frame(rec: dict[str, np.ndarray], seq0: int, names: Names, rng: np.random.Generator) -> tuple[pl.DataFrame, dict[str, np.ndarray]]:
+def tickets_frame(
+    rec: dict[str, np.ndarray], seq0: int, names: Names, rng: np.random.Generator
+) -> tuple[pl.DataFrame, dict[str, np.ndarray]]:
     r = _sorted(rec)
     n = r["t"].size
     key = np.where(r["customer"] >= 0, r["customer"], 10**12 + seq0 + np.arange(n))
@@ -142,10 +163,14 @@ def tickets_frame(rec: dict[str, np.ndarray], seq0: int, names: Names, rng: np.r
     kind = np.where(customer_msg, text.pii_kind(n, 0.05, 0.02, rng), 0)
     intent_zh = pl.Series(names.intent_zh).gather(np.maximum(r["intent"], 0))
     pred_zh = pl.Series(names.intent_zh).gather(np.maximum(r["pred"], 0))
-    topic = pl.DataFrame({"i": intent_zh, "p": pred_zh, "k": r["intent"] >= 0}).select(
-        pl.when(pl.col("k")).then(pl.col("i")).otherwise(pl.col("p"))
-    ).to_series()
-    message = text.first_messages(topic, rng.integers(0, 16, n), _pii_suffix(key, kind, "我的手机号是", "我的身份证号是"))
+    topic = (
+        pl.DataFrame({"i": intent_zh, "p": pred_zh, "k": r["intent"] >= 0})
+        .select(pl.when(pl.col("k")).then(pl.col("i")).otherwise(pl.col("p")))
+        .to_series()
+    )
+    message = text.first_messages(
+        topic, rng.integers(0, 16, n), _pii_suffix(key, kind, "我的手机号是", "我的身份证号是")
+    )
     has_email = r["email"].astype(bool)
     mail = emails(key)
     df = pl.DataFrame(
@@ -177,12 +202,16 @@ def tickets_frame(rec: dict[str, np.ndarray], seq0: int, names: Names, rng: np.r
         customer_id=customer_id_expr("customer_id"),
         customer_email=pl.when(pl.col("has_email")).then(pl.col("email")),
         channel=names.code("channel", list(CHANNELS)),
-        initiated_by=pl.when(pl.col("initiated") == 1).then(pl.lit("company")).otherwise(pl.lit("customer")),
+        initiated_by=pl.when(pl.col("initiated") == 1)
+        .then(pl.lit("company"))
+        .otherwise(pl.lit("customer")),
         created_at=ts("t", b),
         first_response_at=ts("first", b),
         solved_at=ts("solved", b),
         reopened_count=pl.col("reopened"),
-        handled_by=pl.col("by").replace_strict({0: "agent", 1: "bot"}, default=None, return_dtype=pl.String),
+        handled_by=pl.col("by").replace_strict(
+            {0: "agent", 1: "bot"}, default=None, return_dtype=pl.String
+        ),
         agent_id=names.code("agent", names.agent_ids),
         intent=names.code("intent", names.intent_codes),
         predicted_intent=names.code("pred", names.intent_codes),
@@ -196,7 +225,12 @@ def tickets_frame(rec: dict[str, np.ndarray], seq0: int, names: Names, rng: np.r
 
 
 def handled_contacts(
-    ids: pl.Series, r: dict[str, np.ndarray], end_col: str, issue_channel: np.ndarray, slot_h: np.ndarray, slot_issue: np.ndarray
+    ids: pl.Series,
+    r: dict[str, np.ndarray],
+    end_col: str,
+    issue_channel: np.ndarray,
+    slot_h: np.ndarray,
+    slot_issue: np.ndarray,
 ) -> Handled:
     """Handled contacts with the effort features follow-ups need."""
     m = np.flatnonzero(r["handled"].astype(bool))
@@ -258,13 +292,20 @@ def offers_frame(o: pl.DataFrame, names: Names) -> pl.DataFrame:
     )
 
 
-def complaints_frame(c: pl.DataFrame, end: int, names: Names, rng: np.random.Generator) -> pl.DataFrame:
+def complaints_frame(
+    c: pl.DataFrame, end: int, names: Names, rng: np.random.Generator
+) -> pl.DataFrame:
     n = c.height
-    closed = c["received"].to_numpy() + np.round(rng.lognormal(np.log(3 * cal.DAY), 0.8, n)).astype(np.int64)
+    closed = c["received"].to_numpy() + np.round(rng.lognormal(np.log(3 * cal.DAY), 0.8, n)).astype(
+        np.int64
+    )
     kind = text.pii_kind(n, 0.3, 0.05, rng)
     suffix = _pii_suffix(c["customer"].to_numpy(), kind, "联系电话", "身份证号")
     cat_zh = c["category"].replace_strict(COMPLAINT_CATEGORIES, return_dtype=pl.String)
-    desc = "客户投诉" + cat_zh + "：" + text.pick(text.VERBATIM_BAD, rng.integers(0, 4, n)) + suffix
+    detail_map = {f"{k}|{i}": v for k, vs in COMPLAINT_DETAILS.items() for i, v in enumerate(vs)}
+    which = pl.Series(rng.integers(0, 2, n)).cast(pl.String)
+    detail = (c["category"] + "|" + which).replace_strict(detail_map, return_dtype=pl.String)
+    desc = "客户投诉" + cat_zh + "：" + detail + suffix
     b = names.base_epoch
     return c.with_columns(
         seq=pl.int_range(pl.len()),

@@ -194,27 +194,109 @@ class IntentBehaviour:
 
 IB = IntentBehaviour
 INTENT_BEHAVIOUR: dict[str, IntentBehaviour] = {
-    "card_lost": IB(0.06, 300, 0.45, 0.85, 0.6, 0.3, 0.92, (0.75, 0.08, 0.15, 0.01, 0.01), 0.0, "card_replacement"),
-    "credit_card_bill": IB(0.09, 240, 0.50, 0.80, 0.0, 0.7, 0.88, (0.40, 0.25, 0.30, 0.05, 0.0), 0.25),
-    "credit_card_installment": IB(0.05, 330, 0.50, 0.75, 0.0, 0.5, 0.82, (0.45, 0.25, 0.28, 0.02, 0.0), 0.05),
+    "card_lost": IB(
+        0.06,
+        300,
+        0.45,
+        0.85,
+        0.6,
+        0.3,
+        0.92,
+        (0.75, 0.08, 0.15, 0.01, 0.01),
+        0.0,
+        "card_replacement",
+    ),
+    "credit_card_bill": IB(
+        0.09, 240, 0.50, 0.80, 0.0, 0.7, 0.88, (0.40, 0.25, 0.30, 0.05, 0.0), 0.25
+    ),
+    "credit_card_installment": IB(
+        0.05, 330, 0.50, 0.75, 0.0, 0.5, 0.82, (0.45, 0.25, 0.28, 0.02, 0.0), 0.05
+    ),
     "limit_increase": IB(0.04, 300, 0.50, 0.62, 0.0, 0.3, 0.80, (0.50, 0.20, 0.28, 0.02, 0.0)),
     "balance_inquiry": IB(0.08, 120, 0.45, 0.93, 0.0, 0.9, 0.93, (0.30, 0.25, 0.44, 0.01, 0.0)),
-    "account_opening": IB(0.04, 420, 0.55, 0.60, 0.5, 0.2, 0.78, (0.40, 0.30, 0.20, 0.03, 0.07), 0.0, "account_opening"),
-    "address_change": IB(0.04, 360, 0.50, 0.65, 0.5, 0.4, 0.80, (0.45, 0.25, 0.25, 0.03, 0.02), 0.05, "customer_info_change"),
+    "account_opening": IB(
+        0.04,
+        420,
+        0.55,
+        0.60,
+        0.5,
+        0.2,
+        0.78,
+        (0.40, 0.30, 0.20, 0.03, 0.07),
+        0.0,
+        "account_opening",
+    ),
+    "address_change": IB(
+        0.04,
+        360,
+        0.50,
+        0.65,
+        0.5,
+        0.4,
+        0.80,
+        (0.45, 0.25, 0.25, 0.03, 0.02),
+        0.05,
+        "customer_info_change",
+    ),
     "statement_request": IB(0.03, 200, 0.45, 0.85, 0.0, 0.7, 0.85, (0.25, 0.25, 0.35, 0.15, 0.0)),
-    "transfer_failure": IB(0.07, 420, 0.55, 0.58, 0.4, 0.2, 0.80, (0.55, 0.20, 0.22, 0.03, 0.0), 0.05, "large_transfer_review"),
+    "transfer_failure": IB(
+        0.07,
+        420,
+        0.55,
+        0.58,
+        0.4,
+        0.2,
+        0.80,
+        (0.55, 0.20, 0.22, 0.03, 0.0),
+        0.05,
+        "large_transfer_review",
+    ),
     "fee_dispute": IB(0.04, 480, 0.55, 0.52, 0.0, 0.1, 0.75, (0.55, 0.20, 0.15, 0.10, 0.0)),
     "password_reset": IB(0.07, 240, 0.45, 0.82, 0.0, 0.8, 0.90, (0.50, 0.25, 0.24, 0.01, 0.0)),
-    "mobile_banking_login": IB(0.07, 330, 0.50, 0.66, 0.0, 0.5, 0.84, (0.40, 0.30, 0.29, 0.01, 0.0), 0.10),
-    "fraud_report": IB(0.03, 540, 0.50, 0.70, 0.5, 0.0, 0.88, (0.85, 0.07, 0.07, 0.01, 0.0), 0.20, "large_transfer_review"),
-    "loan_repayment": IB(0.05, 300, 0.50, 0.75, 0.0, 0.5, 0.85, (0.50, 0.20, 0.27, 0.03, 0.0), 0.20),
-    "loan_application": IB(0.03, 540, 0.55, 0.60, 0.5, 0.1, 0.78, (0.45, 0.25, 0.22, 0.03, 0.05), 0.0, "loan_document_review"),
-    "wealth_product_inquiry": IB(0.04, 480, 0.55, 0.70, 0.0, 0.2, 0.76, (0.45, 0.25, 0.25, 0.02, 0.03)),
-    "claims_filing": IB(0.04, 720, 0.50, 0.55, 0.7, 0.0, 0.82, (0.50, 0.15, 0.15, 0.05, 0.15), 0.0, "claims_review"),
-    "claims_status": IB(0.06, 240, 0.50, 0.68, 0.3, 0.6, 0.87, (0.40, 0.25, 0.32, 0.03, 0.0), 0.15, "claims_review"),
-    "policy_change": IB(0.04, 420, 0.50, 0.62, 0.6, 0.2, 0.80, (0.45, 0.20, 0.25, 0.05, 0.05), 0.10, "policy_change"),
+    "mobile_banking_login": IB(
+        0.07, 330, 0.50, 0.66, 0.0, 0.5, 0.84, (0.40, 0.30, 0.29, 0.01, 0.0), 0.10
+    ),
+    "fraud_report": IB(
+        0.03,
+        540,
+        0.50,
+        0.70,
+        0.5,
+        0.0,
+        0.88,
+        (0.85, 0.07, 0.07, 0.01, 0.0),
+        0.20,
+        "large_transfer_review",
+    ),
+    "loan_repayment": IB(
+        0.05, 300, 0.50, 0.75, 0.0, 0.5, 0.85, (0.50, 0.20, 0.27, 0.03, 0.0), 0.20
+    ),
+    "loan_application": IB(
+        0.03,
+        540,
+        0.55,
+        0.60,
+        0.5,
+        0.1,
+        0.78,
+        (0.45, 0.25, 0.22, 0.03, 0.05),
+        0.0,
+        "loan_document_review",
+    ),
+    "wealth_product_inquiry": IB(
+        0.04, 480, 0.55, 0.70, 0.0, 0.2, 0.76, (0.45, 0.25, 0.25, 0.02, 0.03)
+    ),
+    "claims_filing": IB(
+        0.04, 720, 0.50, 0.55, 0.7, 0.0, 0.82, (0.50, 0.15, 0.15, 0.05, 0.15), 0.0, "claims_review"
+    ),
+    "claims_status": IB(
+        0.06, 240, 0.50, 0.68, 0.3, 0.6, 0.87, (0.40, 0.25, 0.32, 0.03, 0.0), 0.15, "claims_review"
+    ),
+    "policy_change": IB(
+        0.04, 420, 0.50, 0.62, 0.6, 0.2, 0.80, (0.45, 0.20, 0.25, 0.05, 0.05), 0.10, "policy_change"
+    ),
     "insurance_purchase": IB(0.03, 600, 0.55, 0.65, 0.0, 0.1, 0.78, (0.45, 0.25, 0.22, 0.03, 0.05)),
-}  # fmt: skip
+}
 
 # Intent family -> telephone queue (ACD skill group). Online contacts share one pool.
 FAMILY_QUEUE: dict[str, str] = {
@@ -242,6 +324,7 @@ SITE_AGENT_SHARE: dict[str, float] = {
     "DLC": 0.06,
 }
 BACKOFFICE_SITE = "HFE"  # the provincial shared-service centre
+
 
 # Back-office behaviour per business type: share of branch-originated items,
 # lognormal review time (median seconds, sigma), and rejection / return

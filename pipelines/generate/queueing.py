@@ -22,16 +22,26 @@ import numpy as np
 
 
 def erlang_b(load: np.ndarray, servers: np.ndarray) -> np.ndarray:
-    """Erlang B blocking probability, vectorised over cells (integer servers)."""
+    """Erlang B blocking probability, vectorised over cells (integer servers).
+
+    B(N, A) = P(X = N) / P(X <= N) for X ~ Poisson(A), evaluated in log space
+    over a (cells x servers) grid, so the cost does not loop over N in Python.
+    """
     load = np.asarray(load, dtype=float)
     servers = np.asarray(servers, dtype=np.int64)
-    b = np.ones_like(load)
     top = int(servers.max(initial=0))
-    for n in range(1, top + 1):
-        active = servers >= n
-        step = load * b / (n + load * b)
-        b = np.where(active, step, b)
-    return b
+    if top == 0:
+        return np.ones_like(load)
+    k = np.arange(top + 1)
+    log_fact = np.concatenate([[0.0], np.cumsum(np.log(np.arange(1, top + 1)))])
+    log_a = np.log(np.maximum(load, 1e-300))[:, None]
+    terms = k[None, :] * log_a - log_fact[None, :]
+    terms = np.where(k[None, :] <= servers[:, None], terms, -np.inf)
+    peak = terms.max(axis=1, keepdims=True)
+    log_sum = peak[:, 0] + np.log(np.exp(terms - peak).sum(axis=1))
+    log_top = servers * log_a[:, 0] - log_fact[servers]
+    b = np.exp(log_top - log_sum)
+    return np.where(load > 0, b, np.where(servers > 0, 0.0, 1.0))
 
 
 def erlang_c_from_b(load: np.ndarray, servers: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -97,7 +107,7 @@ def wait_model(
     p_ab = np.zeros_like(lam)
     p_wait = np.ones_like(lam)
     rate = np.full_like(lam, 1e-3)
-    for _ in range(30):
+    for _ in range(20):
         lam_eff = lam * (1.0 - p_ab)
         load = np.minimum(lam_eff * s, np.maximum(n - 0.02, 0.0))
         b = erlang_b(load, n)
@@ -109,9 +119,7 @@ def wait_model(
     return WaitModel(p_wait=p_wait, wait_rate=rate, p_abandon=p_ab)
 
 
-def sample_waits(
-    model: WaitModel, cell: np.ndarray, rng: np.random.Generator
-) -> np.ndarray:
+def sample_waits(model: WaitModel, cell: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Seconds a caller would wait for an agent (before patience is applied)."""
     waits = rng.random(cell.size) < model.p_wait[cell]
     return np.where(waits, rng.exponential(1.0, cell.size) / model.wait_rate[cell], 0.0)

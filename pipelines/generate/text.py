@@ -11,11 +11,25 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-NOTE_OUTCOME = ["已当场解决。", "需进一步核实，已告知客户等待回复。", "已提交后台处理，告知客户处理时限。"]
+NOTE_OUTCOME = [
+    "已当场解决。",
+    "需进一步核实，已告知客户等待回复。",
+    "已提交后台处理，告知客户处理时限。",
+]
 MESSAGE_OPENERS = ["您好，我想咨询一下", "你好，请问", "客服你好，关于", "您好！我遇到"]
 MESSAGE_CLOSERS = ["的问题。", "这个事情怎么处理？", "麻烦尽快处理。", "的情况，谢谢。"]
-VERBATIM_GOOD = ["服务很好，问题解决了。", "客服很耐心，谢谢。", "处理很快，满意。", "解释得很清楚。"]
-VERBATIM_BAD = ["等了很久才接通。", "问题反复联系了几次都没解决。", "转了好几次人工。", "流程太复杂了。"]
+VERBATIM_GOOD = [
+    "服务很好，问题解决了。",
+    "客服很耐心，谢谢。",
+    "处理很快，满意。",
+    "解释得很清楚。",
+]
+VERBATIM_BAD = [
+    "等了很久才接通。",
+    "问题反复联系了几次都没解决。",
+    "转了好几次人工。",
+    "流程太复杂了。",
+]
 
 
 def pick(options: list[str], idx: np.ndarray) -> pl.Series:
@@ -41,9 +55,7 @@ def pii_kind(n: int, p_phone: float, p_id: float, rng: np.random.Generator) -> n
     return np.where(u < p_phone, 1, np.where(u < p_phone + p_id, 2, 0)).astype(np.int8)
 
 
-def agent_notes(
-    intent_zh: pl.Series, outcome: np.ndarray, suffix: pl.Series
-) -> pl.Series:
+def agent_notes(intent_zh: pl.Series, outcome: np.ndarray, suffix: pl.Series) -> pl.Series:
     """'客户来电咨询<intent>，<outcome><pii>'."""
     return "客户来电咨询" + intent_zh + "，" + pick(NOTE_OUTCOME, outcome) + suffix
 

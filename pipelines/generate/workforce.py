@@ -75,7 +75,9 @@ class Workforce:
         return self._agent[idx]
 
     def site_of(self, agent: np.ndarray, day: np.ndarray) -> np.ndarray:
-        return np.where(day >= self.move_day[agent], self.site_after[agent], self.site_before[agent])
+        return np.where(
+            day >= self.move_day[agent], self.site_after[agent], self.site_before[agent]
+        )
 
 
 def _largest_remainder(total: int, shares: np.ndarray) -> np.ndarray:
@@ -89,7 +91,12 @@ def _largest_remainder(total: int, shares: np.ndarray) -> np.ndarray:
 def headcount_need(required_effective: np.ndarray, params: GeneratorParams) -> np.ndarray:
     """Agents on shift needed per interval so that enough are effectively available."""
     prod = 1.0 - params.home_share * (1.0 - params.home_productivity)
-    per_agent = params.availability_ratio * prod * params.attendance * (SHIFT_WORK_SECONDS / (SHIFT_INTERVALS * INTERVAL))
+    per_agent = (
+        params.availability_ratio
+        * prod
+        * params.attendance
+        * (SHIFT_WORK_SECONDS / (SHIFT_INTERVALS * INTERVAL))
+    )
     return np.maximum(np.ceil(required_effective / per_agent), 1).astype(np.int64)
 
 
@@ -130,7 +137,10 @@ class Roster:
 
 
 def build_roster(
-    shift_starts: dict[int, list[list[int]]], params: GeneratorParams, site_codes: list[str], rng: np.random.Generator
+    shift_starts: dict[int, list[list[int]]],
+    params: GeneratorParams,
+    site_codes: list[str],
+    rng: np.random.Generator,
 ) -> Roster:
     skills, sites = [], []
     shares = np.array([SITE_AGENT_SHARE[s] for s in site_codes])
@@ -143,10 +153,14 @@ def build_roster(
     skill = np.concatenate(skills)
     site = np.concatenate(sites)
     n = skill.size
-    style = rng.random(n)
-    full_home = params.home_share * 0.55
-    hybrid = params.home_share * 0.9
-    home_prob = np.where(style < full_home, 1.0, np.where(style < full_home + hybrid, 0.5, 0.0))
+    # work style stratified per skill so every pool has the same home share
+    home_prob = np.zeros(n)
+    for k in np.unique(skill):
+        members = rng.permutation(np.flatnonzero(skill == k))
+        full = round(members.size * params.home_share * 0.55)
+        hybrid = round(members.size * params.home_share * 0.9)
+        home_prob[members[:full]] = 1.0
+        home_prob[members[full : full + hybrid]] = 0.5
     hire_day = np.where(rng.random(n) < 0.04, rng.integers(0, max(params.days, 1), n), -1)
     return Roster(skill, site, rng.integers(0, 7, n), home_prob, hire_day)
 
@@ -191,7 +205,17 @@ def _day_assignment(
         home_p = np.where(at_dis, params.disruption_home_share, roster.home_prob[agents])
         home = rng.random(agents.size) < home_p
         if in_dis:
-            extra_a, extra_s = _absorb(roster, agents, start, present, home, busy | ~hired | night_prev, dis_site, params, rng)
+            extra_a, extra_s = _absorb(
+                roster,
+                agents,
+                start,
+                present,
+                home,
+                busy | ~hired | night_prev,
+                dis_site,
+                params,
+                rng,
+            )
             agents = np.concatenate([agents, extra_a])
             start = np.concatenate([start, extra_s])
             sched = np.concatenate([sched, np.zeros(extra_a.size, dtype=bool)])
@@ -199,7 +223,16 @@ def _day_assignment(
             home = np.concatenate([home, rng.random(extra_a.size) < roster.home_prob[extra_a]])
         night_prev = np.zeros(n, dtype=bool)
         night_prev[agents[(start == NIGHT_START) & present]] = True
-        rows.append({"agent": agents, "day": np.full(agents.size, d), "start": start, "scheduled": sched, "present": present, "home": home})
+        rows.append(
+            {
+                "agent": agents,
+                "day": np.full(agents.size, d),
+                "start": start,
+                "scheduled": sched,
+                "present": present,
+                "home": home,
+            }
+        )
     frame = pl.DataFrame({k: np.concatenate([r[k] for r in rows]) for k in rows[0]})
     return frame
 
@@ -222,7 +255,7 @@ def _absorb(
     for skill in np.unique(roster.skill):
         mine = roster.skill[agents] == skill
         lost = float(loss[mine].sum())
-        extra = int(round(params.disruption_absorb_fraction * lost))
+        extra = round(params.disruption_absorb_fraction * lost)
         if extra <= 0:
             continue
         pool = np.flatnonzero((roster.skill == skill) & (roster.site != dis_site) & ~unavailable)
@@ -235,11 +268,15 @@ def _absorb(
     return np.concatenate(out_a), np.concatenate(out_s)
 
 
-def _logged_seconds(frame: pl.DataFrame, params: GeneratorParams, rng: np.random.Generator) -> pl.DataFrame:
+def _logged_seconds(
+    frame: pl.DataFrame, params: GeneratorParams, rng: np.random.Generator
+) -> pl.DataFrame:
     n = frame.height
     present = frame["present"].to_numpy()
     late = rng.exponential(150.0, n) + rng.exponential(90.0, n)
-    logged = np.where(present, np.maximum(SHIFT_WORK_SECONDS - late + rng.normal(0, 300, n), 3600), 0)
+    logged = np.where(
+        present, np.maximum(SHIFT_WORK_SECONDS - late + rng.normal(0, 300, n), 3600), 0
+    )
     avail = logged * np.clip(rng.normal(params.availability_ratio, 0.03, n), 0.5, 0.98)
     return frame.with_columns(
         logged_in_seconds=pl.Series(np.round(logged).astype(np.int64)),
@@ -251,7 +288,9 @@ def _agent_ids(n: int, prefix: str) -> np.ndarray:
     return np.array([f"{prefix}{i + 1:05d}" for i in range(n)])
 
 
-def _movers(roster: Roster, params: GeneratorParams, n_sites: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _movers(
+    roster: Roster, params: GeneratorParams, n_sites: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     n = roster.skill.size
     moves = rng.random(n) < params.agent_move_share
     lo, hi = max(1, params.days // 10), max(2, params.days * 9 // 10)
@@ -275,44 +314,74 @@ def _agents_frame(
     start = np.datetime64(params.start_date)
     n = ids.size
     hired_before = start - rng.integers(30, 8 * 365, n).astype("timedelta64[D]")
-    valid_from = np.where(roster.hire_day >= 0, start + roster.hire_day.astype("timedelta64[D]"), hired_before)
+    valid_from = np.where(
+        roster.hire_day >= 0, start + roster.hire_day.astype("timedelta64[D]"), hired_before
+    )
     team_no = (np.arange(n) % 3) + 1
+
     def team(site: np.ndarray) -> list[str]:
-        return [f"{site_codes[s]}-{skills[k]}-{t:02d}" for s, k, t in zip(site, roster.skill, team_no, strict=True)]
+        return [
+            f"{site_codes[s]}-{skills[k]}-{t:02d}"
+            for s, k, t in zip(site, roster.skill, team_no, strict=True)
+        ]
+
     moved = move_day < params.days
-    first = pl.DataFrame({
-        "agent_id": ids,
-        "site": [site_codes[s] for s in roster.site],
-        "team": team(roster.site),
-        "role": "agent",
-        "valid_from": valid_from.astype("datetime64[D]"),
-        "valid_to": np.where(moved, start + (move_day - 1).astype("timedelta64[D]"), np.datetime64("NaT")).astype("datetime64[D]"),
-    })
-    second = pl.DataFrame({
-        "agent_id": ids[moved],
-        "site": [site_codes[s] for s in site_after[moved]],
-        "team": np.array(team(site_after), dtype=object)[moved].tolist(),
-        "role": "agent",
-        "valid_from": (start + move_day[moved].astype("timedelta64[D]")).astype("datetime64[D]"),
-        "valid_to": np.full(int(moved.sum()), np.datetime64("NaT"), dtype="datetime64[D]"),
-    })
+    first = pl.DataFrame(
+        {
+            "agent_id": ids,
+            "site": [site_codes[s] for s in roster.site],
+            "team": team(roster.site),
+            "role": "agent",
+            "valid_from": valid_from.astype("datetime64[D]"),
+            "valid_to": np.where(
+                moved, start + (move_day - 1).astype("timedelta64[D]"), np.datetime64("NaT")
+            ).astype("datetime64[D]"),
+        }
+    )
+    second = pl.DataFrame(
+        {
+            "agent_id": ids[moved],
+            "site": [site_codes[s] for s in site_after[moved]],
+            "team": np.array(team(site_after), dtype=object)[moved].tolist(),
+            "role": "agent",
+            "valid_from": (start + move_day[moved].astype("timedelta64[D]")).astype(
+                "datetime64[D]"
+            ),
+            "valid_to": np.full(int(moved.sum()), np.datetime64("NaT"), dtype="datetime64[D]"),
+        }
+    )
     leads = []
     teams = sorted({(s, k, t) for s, k, t in zip(roster.site, roster.skill, team_no, strict=True)})
     for i, (s, k, t) in enumerate(teams):
-        leads.append((f"L{i + 1:04d}", site_codes[s], f"{site_codes[s]}-{skills[k]}-{t:02d}", "team_lead"))
+        leads.append(
+            (f"L{i + 1:04d}", site_codes[s], f"{site_codes[s]}-{skills[k]}-{t:02d}", "team_lead")
+        )
     for i, code in enumerate(site_codes):
         leads.append((f"M{i + 1:03d}", code, f"{code}-management", "supervisor"))
     extra = pl.DataFrame(
-        {"agent_id": [r[0] for r in leads], "site": [r[1] for r in leads], "team": [r[2] for r in leads], "role": [r[3] for r in leads]}
+        {
+            "agent_id": [r[0] for r in leads],
+            "site": [r[1] for r in leads],
+            "team": [r[2] for r in leads],
+            "role": [r[3] for r in leads],
+        }
     ).with_columns(
         valid_from=pl.lit(params.start_date - dt.timedelta(days=400)),
         valid_to=pl.lit(None, dtype=pl.Date),
     )
-    out = pl.concat([first.with_columns(pl.col("valid_from", "valid_to").cast(pl.Date)), second.with_columns(pl.col("valid_from", "valid_to").cast(pl.Date)), extra])
+    out = pl.concat(
+        [
+            first.with_columns(pl.col("valid_from", "valid_to").cast(pl.Date)),
+            second.with_columns(pl.col("valid_from", "valid_to").cast(pl.Date)),
+            extra,
+        ]
+    )
     return out.sort("agent_id", "valid_from")
 
 
-def _staffing_tables(wf_shifts: pl.DataFrame, n_skills: int, n_abs: int, params: GeneratorParams) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _staffing_tables(
+    wf_shifts: pl.DataFrame, n_skills: int, n_abs: int, params: GeneratorParams
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     present = wf_shifts.filter(pl.col("present"))
     agent = present["agent"].to_numpy()
     skill = present["skill"].to_numpy()
@@ -358,11 +427,18 @@ def plan_workforce(
     """Build rosters and shifts covering the required effective agents per skill."""
     skills = list(required_effective)
     site_codes = ref.site_codes
-    dis_site = site_codes.index(params.disruption_site) if params.disruption_site in site_codes else -1
-    shift_starts = {k: cover_with_shifts(headcount_need(required_effective[s], params)) for k, s in enumerate(skills)}
+    dis_site = (
+        site_codes.index(params.disruption_site) if params.disruption_site in site_codes else -1
+    )
+    shift_starts = {
+        k: cover_with_shifts(headcount_need(required_effective[s], params))
+        for k, s in enumerate(skills)
+    }
     roster = build_roster(shift_starts, params, site_codes, rng)
     frame = _day_assignment(roster, shift_starts, params, dis_site, rng)
-    frame = _logged_seconds(frame, params, rng).with_columns(skill=pl.Series(roster.skill[frame["agent"].to_numpy()]))
+    frame = _logged_seconds(frame, params, rng).with_columns(
+        skill=pl.Series(roster.skill[frame["agent"].to_numpy()])
+    )
     n_agents = roster.skill.size
     ids = _agent_ids(n_agents, "A")
     move_day, site_after = _movers(roster, params, len(site_codes), rng)
@@ -379,7 +455,9 @@ def plan_workforce(
         site_after=site_after,
         move_day=move_day,
         site_codes=site_codes,
-        agents_frame=_agents_frame(ids, roster, skills, site_codes, move_day, site_after, params, rng),
+        agents_frame=_agents_frame(
+            ids, roster, skills, site_codes, move_day, site_after, params, rng
+        ),
         shifts=frame,
         mode_by_day=mode,
         effective=effective,
@@ -393,11 +471,21 @@ def plan_workforce(
 def shifts_frame(wf: Workforce, params: GeneratorParams) -> pl.DataFrame:
     """agent_shifts rows in canonical columns (shift_date as a date)."""
     f = wf.shifts
-    return pl.DataFrame({
-        "agent_id": wf.agent_ids[f["agent"].to_numpy()],
-        "shift_date": (np.datetime64(params.start_date) + f["day"].to_numpy().astype("timedelta64[D]")).astype("datetime64[D]"),
-        "work_mode": np.where(f["present"].to_numpy(), np.where(f["home"].to_numpy(), "home", "office"), None),
-        "logged_in_seconds": f["logged_in_seconds"].to_numpy(),
-        "available_seconds": f["available_seconds"].to_numpy(),
-        "scheduled": f["scheduled"].to_numpy(),
-    }).with_columns(pl.col("shift_date").cast(pl.Date)).sort("shift_date", "agent_id")
+    return (
+        pl.DataFrame(
+            {
+                "agent_id": wf.agent_ids[f["agent"].to_numpy()],
+                "shift_date": (
+                    np.datetime64(params.start_date) + f["day"].to_numpy().astype("timedelta64[D]")
+                ).astype("datetime64[D]"),
+                "work_mode": np.where(
+                    f["present"].to_numpy(), np.where(f["home"].to_numpy(), "home", "office"), None
+                ),
+                "logged_in_seconds": f["logged_in_seconds"].to_numpy(),
+                "available_seconds": f["available_seconds"].to_numpy(),
+                "scheduled": f["scheduled"].to_numpy(),
+            }
+        )
+        .with_columns(pl.col("shift_date").cast(pl.Date))
+        .sort("shift_date", "agent_id")
+    )

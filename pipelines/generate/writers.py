@@ -11,7 +11,6 @@ event time; each file is written to a temporary name and renamed.
 
 from __future__ import annotations
 
-import io
 import os
 from pathlib import Path
 
@@ -24,7 +23,12 @@ from pipelines.sources.mapping import EntityMapping, SourceMapping
 def ts(col: str, base_epoch: int) -> pl.Expr:
     """Seconds since the first local midnight (-1 = null) -> naive local Datetime."""
     c = pl.col(col)
-    return pl.when(c >= 0).then(pl.from_epoch(c + base_epoch, time_unit="s")).otherwise(None).alias(col)
+    return (
+        pl.when(c >= 0)
+        .then(pl.from_epoch(c + base_epoch, time_unit="s"))
+        .otherwise(None)
+        .alias(col)
+    )
 
 
 def entity_path(out_dir: Path, em: EntityMapping, day: str | None = None) -> Path:
@@ -52,24 +56,27 @@ def _canonical(df: pl.DataFrame, entity: str) -> pl.DataFrame:
     return df.select(ent.field_names)
 
 
-def _csv_text(df: pl.DataFrame, entity: str, em: EntityMapping) -> str:
+def _prepare_csv(df: pl.DataFrame, entity: str) -> pl.DataFrame:
     ent = ENTITIES[entity]
-    out = df.with_columns(
+    return df.with_columns(
         [pl.col(f.name).cast(pl.Int8) for f in ent.fields if f.kind is Kind.BOOLEAN]
     )
-    return out.write_csv(
-        None,
-        separator=em.separator,
-        null_value="",
-        datetime_format=em.timestamp_format,
-        date_format=em.date_format,
-        line_terminator="\n",
-    )
 
 
-def _jsonl_bytes(df: pl.DataFrame, entity: str, em: EntityMapping, tz: str) -> bytes:
+def _csv_options(em: EntityMapping) -> dict[str, object]:
+    return {
+        "separator": em.separator,
+        "null_value": "",
+        "datetime_format": em.timestamp_format,
+        "date_format": em.date_format,
+        "line_terminator": "\n",
+    }
+
+
+def _prepare_jsonl(df: pl.DataFrame, entity: str, em: EntityMapping, tz: str) -> pl.DataFrame:
+    """Timestamps as text in the mapping's format (local time with the zone's offset)."""
     ent = ENTITIES[entity]
-    out = df.with_columns(
+    return df.with_columns(
         [
             pl.col(f.name).dt.replace_time_zone(tz).dt.strftime(em.timestamp_format)
             for f in ent.fields
@@ -77,20 +84,26 @@ def _jsonl_bytes(df: pl.DataFrame, entity: str, em: EntityMapping, tz: str) -> b
         ]
         + [pl.col(f.name).dt.strftime(em.date_format) for f in ent.fields if f.kind is Kind.DATE]
     )
-    buf = io.BytesIO()
-    out.write_ndjson(buf)
-    return buf.getvalue()
 
 
-def render(df: pl.DataFrame, entity: str, mapping: SourceMapping) -> bytes:
-    """Bytes of one landing file for canonical frame `df`."""
+def write_file(df: pl.DataFrame, entity: str, path: Path, mapping: SourceMapping) -> None:
+    """Write canonical frame `df` as one landing file, atomically."""
     em = mapping.entities[entity]
     df = _canonical(df, entity)
-    if em.format == "jsonl":
-        return _jsonl_bytes(df, entity, em, mapping.timezone_for(entity))
-    if em.columns or em.values:
-        df = _to_source_codes(df, em)
-    return _csv_text(df, entity, em).encode(em.encoding)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        if em.format == "jsonl":
+            _prepare_jsonl(df, entity, em, mapping.timezone_for(entity)).write_ndjson(tmp)
+        elif em.columns or em.values or em.encoding.replace("-", "").lower() != "utf8":
+            body = _to_source_codes(_prepare_csv(df, entity), em)
+            tmp.write_bytes(body.write_csv(None, **_csv_options(em)).encode(em.encoding))  # type: ignore[arg-type]
+        else:
+            _prepare_csv(df, entity).write_csv(tmp, **_csv_options(em))  # type: ignore[arg-type]
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
 
 
 def _to_source_codes(df: pl.DataFrame, em: EntityMapping) -> pl.DataFrame:
@@ -105,20 +118,21 @@ def _to_source_codes(df: pl.DataFrame, em: EntityMapping) -> pl.DataFrame:
     return df.select(exprs)
 
 
-def write_day(df: pl.DataFrame, entity: str, day: str, out_dir: Path, mapping: SourceMapping) -> Path | None:
+def write_day(
+    df: pl.DataFrame, entity: str, day: str, out_dir: Path, mapping: SourceMapping
+) -> Path | None:
     """Write one day's file; JSON Lines files are skipped when there are no rows."""
     em = mapping.entities[entity]
     if df.height == 0 and em.format == "jsonl":
         return None
     path = entity_path(out_dir, em, day)
-    atomic_write(path, render(df, entity, mapping))
+    write_file(df, entity, path, mapping)
     return path
 
 
 def write_whole(df: pl.DataFrame, entity: str, out_dir: Path, mapping: SourceMapping) -> Path:
-    em = mapping.entities[entity]
-    path = entity_path(out_dir, em)
-    atomic_write(path, render(df, entity, mapping))
+    path = entity_path(out_dir, mapping.entities[entity])
+    write_file(df, entity, path, mapping)
     return path
 
 
