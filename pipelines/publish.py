@@ -6,6 +6,17 @@ load audit into a new file next to the serving file, closes it, fsyncs it
 and swaps it in with `os.replace`. A reader that opens the serving file
 sees either the old or the new complete version, never a partial one, and
 never holds a lock the pipeline needs.
+
+The quality gate: before copying, publish computes the build fingerprint
+(pipelines/quality/fingerprint.py) and looks up the latest `serviq check`
+run over exactly this build. If that run has a critical failure, publish
+refuses with one sentence naming the expectation and the failing rows, and
+the serving file keeps the last good version. A build nobody checked is
+published (and marked unchecked in `meta.publication`) unless
+`require_check=True`.
+
+A publish killed at any point leaves only its temporary file, which the
+next publish removes; the serving file is untouched until the rename.
 """
 
 from __future__ import annotations
@@ -33,17 +44,27 @@ class PublishResult:
     tables: int
     rows: int
     published_at: dt.datetime
+    build_fingerprint: str | None = None
+    quality_run_id: str | None = None  # None: no check run over this build
 
 
-def publish(warehouse: Path, serving: Path) -> PublishResult:
+@dataclass
+class _Gate:
+    fingerprint: str
+    run_id: str | None
+
+
+def publish(warehouse: Path, serving: Path, *, require_check: bool = False) -> PublishResult:
     if not warehouse.exists():
         raise PublishError(f"no warehouse at {warehouse}: run `serviq ingest` and `serviq build`.")
     serving.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temporaries(serving)
     tmp = serving.with_name(f".{serving.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
     published_at = dt.datetime.now(dt.UTC)
+    gate = _Gate(fingerprint="", run_id=None)
     try:
-        tables, rows = _copy(warehouse, tmp, published_at)
+        tables, rows = _copy(warehouse, tmp, published_at, serving, require_check, gate)
         _fsync(tmp)
         os.replace(tmp, serving)
         _fsync_dir(serving.parent)
@@ -51,15 +72,113 @@ def publish(warehouse: Path, serving: Path) -> PublishResult:
         tmp.unlink(missing_ok=True)
         Path(f"{tmp}.wal").unlink(missing_ok=True)
         raise
-    return PublishResult(serving=serving, tables=tables, rows=rows, published_at=published_at)
+    return PublishResult(
+        serving=serving,
+        tables=tables,
+        rows=rows,
+        published_at=published_at,
+        build_fingerprint=gate.fingerprint,
+        quality_run_id=gate.run_id,
+    )
 
 
-def _copy(warehouse: Path, target: Path, published_at: dt.datetime) -> tuple[int, int]:
+def _check_gate(
+    con: duckdb.DuckDBPyConnection, serving: Path, require_check: bool, gate: _Gate
+) -> None:
+    """Refuse a build whose latest check run has a critical failure."""
+    from pipelines.quality.fingerprint import build_fingerprint
+    from pipelines.quality.store import critical_failures, latest_run
+
+    gate.fingerprint = build_fingerprint(con)
+    run = latest_run(con, gate.fingerprint)
+    if run is None:
+        if require_check:
+            raise PublishError(
+                "publish refused: no `serviq check` run covers this build; run it first."
+            )
+        return
+    gate.run_id = str(run["run_id"])
+    if run["is_success"]:
+        return
+    failed = critical_failures(con, gate.run_id)
+    first = failed.row(0, named=True) if failed.height else None
+    what = "a critical expectation"
+    if first is not None:
+        keys = _keys_text(first["failing_row_keys"])
+        rows = (
+            f"{first['unexpected_count']:,} rows" if first["unexpected_count"] is not None else ""
+        )
+        detail = ", ".join(p for p in (rows, f"e.g. {keys}" if keys else "") if p)
+        what = f"{first['expectation']} on {first['suite']}.{first['column_name']}" + (
+            f" ({detail})" if detail else ""
+        )
+    more = f" and {failed.height - 1} more critical failure(s)" if failed.height > 1 else ""
+    raise PublishError(
+        f"publish refused: check run {gate.run_id[:12]} of this build failed {what}{more}; "
+        f"{_still_serving(serving)}"
+    )
+
+
+def _keys_text(raw: str | None, limit: int = 3) -> str:
+    import json
+
+    keys = json.loads(raw) if raw else []
+    shown = [", ".join(f"{k}={v}" for k, v in key.items()) for key in keys[:limit]]
+    return "; ".join(shown) + ("; ..." if len(keys) > limit else "")
+
+
+def _still_serving(serving: Path) -> str:
+    """What the dashboard keeps showing, in words."""
+    if not serving.exists():
+        return "nothing has been published yet."
+    try:
+        con = duckdb.connect(str(serving), read_only=True)
+        try:
+            when = scalar(con, "select max(published_at) from meta.publication")
+        finally:
+            con.close()
+    except duckdb.Error:
+        when = None
+    stamp = f" published at {when:%Y-%m-%d %H:%M:%S %Z}" if when is not None else ""
+    return f"the dashboard keeps serving the version{stamp}."
+
+
+def _remove_stale_temporaries(serving: Path) -> None:
+    """Temporary files of publishes that were killed (their process is gone)."""
+    for tmp in serving.parent.glob(f".{serving.name}.*.tmp"):
+        pid_text = tmp.name[len(serving.name) + 2 : -len(".tmp")]
+        if pid_text.isdigit() and _alive(int(pid_text)):
+            continue
+        tmp.unlink(missing_ok=True)
+        Path(f"{tmp}.wal").unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _copy(
+    warehouse: Path,
+    target: Path,
+    published_at: dt.datetime,
+    serving: Path,
+    require_check: bool,
+    gate: _Gate,
+) -> tuple[int, int]:
     # Connect to the warehouse itself (in a process that just ran dbt this
     # reuses dbt's open database instance; attaching the same file twice is
     # refused) and attach the new serving file as the target.
     con = duckdb.connect(str(warehouse))
     try:
+        _check_gate(con, serving, require_check, gate)
         con.execute(f"attach '{target}' as serving_new")
         listing = frame(
             con,
@@ -84,8 +203,16 @@ def _copy(warehouse: Path, target: Path, published_at: dt.datetime) -> tuple[int
         con.execute("create schema if not exists serving_new.meta")
         con.execute(
             "create table serving_new.meta.publication as select ?::timestamptz as published_at, "
-            "?::bigint as table_count, ?::bigint as row_count",
-            [published_at, listing.height, total],
+            "?::bigint as table_count, ?::bigint as row_count, ?::varchar as build_fingerprint, "
+            "?::varchar as quality_run_id, ?::boolean as is_checked",
+            [
+                published_at,
+                listing.height,
+                total,
+                gate.fingerprint,
+                gate.run_id,
+                gate.run_id is not None,
+            ],
         )
         con.execute("checkpoint serving_new")
         con.execute("detach serving_new")

@@ -5,18 +5,30 @@ was already loaded, and loads every other file in its own transaction.
 A refused file (empty, required column missing, not readable) is recorded in
 the audit with one sentence, the other files still load, and the report's
 `refusals` name it (the CLI then exits non-zero).
+
+Each run is recorded in `audit.ingest_runs` as `running` when it starts and
+`finished` when it ends (a run that loaded nothing new leaves no row, so
+re-ingesting an unchanged folder changes nothing); a run found still
+`running` by the next one (the warehouse lock proves its process is gone) is
+marked `interrupted`, and the files it had not committed are loaded by the
+new run.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
+from pipelines.db import frame as query
+from pipelines.ingest.faults import pause
 from pipelines.ingest.load import (
     FileLoad,
     ensure_tables,
@@ -24,9 +36,10 @@ from pipelines.ingest.load import (
     record_audit,
     write_file,
 )
-from pipelines.ingest.pii import protect
+from pipelines.ingest.pii import customer_hashes, mask_columns, mask_text, protect
 from pipelines.ingest.read import FileRefused, read_file
 from pipelines.ingest.validate import ColumnsRefused, to_canonical_text, validate
+from pipelines.schema import ENTITIES, Entity
 from pipelines.schema import entity as get_entity
 from pipelines.sources.mapping import SourceMapping
 
@@ -44,6 +57,8 @@ class IngestReport:
     refused: list[FileLoad] = field(default_factory=list)
     refused_before: list[str] = field(default_factory=list)  # same content refused earlier
     warnings: list[str] = field(default_factory=list)
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    interrupted_runs: list[str] = field(default_factory=list)  # earlier runs killed mid-way
 
     @property
     def rows_loaded(self) -> int:
@@ -93,8 +108,17 @@ def ingest(
     con = duckdb.connect(str(warehouse))
     try:
         ensure_tables(con)
+        report.interrupted_runs = _close_interrupted_runs(con, report.run_id)
+        for run in report.interrupted_runs:
+            report.warnings.append(
+                f"ingest run {run} stopped before finishing; the files it committed are kept "
+                "and the rest is loaded now."
+            )
+        _start_run(con, report, mapping, landing, len(files))
+        known = _KnownCustomers(con)
         for index, (entity_name, path) in enumerate(files, start=1):
             rel = str(path.relative_to(landing))
+            pause("file_start", rel)
             sha = file_sha256(path)
             before = previous_outcome(con, entity_name, sha)
             if before is not None:
@@ -104,7 +128,7 @@ def ingest(
                 else:
                     report.skipped.append(rel)
                 continue
-            load = _load_one(con, mapping, entity_name, path, rel, sha, key)
+            load = _load_one(con, mapping, entity_name, path, rel, sha, key, known, report.run_id)
             if load.status == "loaded":
                 report.loaded.append(load)
                 if load.unknown_columns:
@@ -113,13 +137,102 @@ def ingest(
                     )
             else:
                 report.refused.append(load)
+            pause("after_commit", rel)
             say(
                 f"[{index}/{len(files)}] {rel}: {load.status}, {load.rows_loaded} rows loaded, "
                 f"{load.rows_quarantined} quarantined"
             )
+        _finish_run(con, report)
     finally:
         con.close()
     return report
+
+
+def _close_interrupted_runs(con: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:
+    """Runs still marked running: their process is gone (we hold the warehouse lock)."""
+    stale = query(
+        con, "select run_id from audit.ingest_runs where status = 'running' order by started_at"
+    )["run_id"].to_list()
+    if stale:
+        con.execute(
+            "update audit.ingest_runs set status = 'interrupted', "
+            "message = 'the process stopped before finishing; files it committed are kept; '"
+            " || 'run ' || ? || ' loaded the rest' where status = 'running'",
+            [run_id],
+        )
+    return [str(r) for r in stale]
+
+
+def _start_run(
+    con: duckdb.DuckDBPyConnection,
+    report: IngestReport,
+    mapping: SourceMapping,
+    landing: Path,
+    files_seen: int,
+) -> None:
+    con.execute(
+        "insert into audit.ingest_runs (run_id, source, landing, pid, started_at, status, "
+        "files_seen) values (?, ?, ?, ?, ?, 'running', ?)",
+        [
+            report.run_id,
+            mapping.source,
+            str(landing),
+            os.getpid(),
+            dt.datetime.now(dt.UTC),
+            files_seen,
+        ],
+    )
+
+
+def _finish_run(con: duckdb.DuckDBPyConnection, report: IngestReport) -> None:
+    """Close the run's audit row; a run that changed nothing leaves no trace."""
+    if not report.loaded and not report.refused and not report.interrupted_runs:
+        con.execute("delete from audit.ingest_runs where run_id = ?", [report.run_id])
+        return
+    con.execute(
+        """
+        update audit.ingest_runs set status = 'finished', finished_at = ?, files_loaded = ?,
+            files_skipped = ?, files_refused = ?, rows_loaded = ?, rows_quarantined = ?
+        where run_id = ?
+        """,
+        [
+            dt.datetime.now(dt.UTC),
+            len(report.loaded),
+            len(report.skipped),
+            len(report.refused) + len(report.refused_before),
+            report.rows_loaded,
+            report.rows_quarantined,
+            report.run_id,
+        ],
+    )
+
+
+class _KnownCustomers:
+    """Keyed hashes of the customer ids loaded so far, read from the warehouse once.
+
+    Lets free text be searched for customer ids, whose shape is not known.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self._con = con
+        self._hashes: pl.Series | None = None
+
+    def get(self) -> pl.Series:
+        if self._hashes is None:
+            selects = [
+                f"select {f.name} as digest from raw.{ent.name} where {f.name} is not null"
+                for ent in ENTITIES.values()
+                for f in ent.pii_fields
+                if f.pii == "customer_id"
+            ]
+            sql = " union ".join(selects) if selects else "select null::varchar as digest limit 0"
+            self._hashes = query(self._con, sql)["digest"].cast(pl.String)
+        return self._hashes
+
+    def add(self, frame: pl.DataFrame, entity: Entity) -> None:
+        own = customer_hashes(frame, entity)
+        if not own.is_empty():
+            self._hashes = pl.concat([self.get(), own]).unique()
 
 
 def _load_one(
@@ -130,6 +243,8 @@ def _load_one(
     rel: str,
     sha: str,
     key: bytes,
+    known: _KnownCustomers,
+    run_id: str,
 ) -> FileLoad:
     ent = get_entity(entity_name)
     ent_map = mapping.entities[entity_name]
@@ -140,18 +255,30 @@ def _load_one(
         sha256=sha,
         size_bytes=path.stat().st_size,
         started_at=dt.datetime.now(dt.UTC),
+        run_id=run_id,
     )
     try:
         result = read_file(path, ent_map)
         text, unknown = to_canonical_text(result.frame, result.columns, ent, ent_map)
     except (FileRefused, ColumnsRefused) as exc:
         load.status = "refused"
-        load.message = str(exc)
+        load.message = mask_text(str(exc), key)
         con.execute("begin transaction")
         record_audit(con, load)
         con.execute("commit")
         return load
-    load.unknown_columns = unknown
-    text = protect(text, ent, key)
+    # a header may hold data (a file exported without one): never echo it in clear
+    load.unknown_columns = [mask_text(c, key) for c in unknown]
+    load.rows_read = result.frame.height + len(result.rejects)
+    text = protect(text, ent, key, known.get() if _has_free_text(ent) else None)
     checked = validate(text, ent, ent_map, mapping.timezone_for(entity_name))
-    return write_file(con, load, checked.good, checked.bad, result.rejects)
+    # values of non-PII fields are quoted in reasons and records: mask numbers in them
+    plain = [f.name for f in ent.fields if f.pii is None] + ["reason"]
+    bad = mask_columns(checked.bad, plain, key)
+    loaded = write_file(con, load, checked.good, bad, result.rejects)
+    known.add(checked.good, ent)
+    return loaded
+
+
+def _has_free_text(ent: Entity) -> bool:
+    return any(f.pii == "free_text" for f in ent.fields)

@@ -4,7 +4,10 @@ Each file is loaded in ONE DuckDB transaction: its good rows into
 `raw.<entity>`, its bad rows into `audit.quarantine`, and one row into
 `audit.load_audit`. A process killed at any point leaves either all of a
 file or none of it; a file whose content hash is in the audit as loaded is
-never loaded again.
+never loaded again. Before committing, the transaction checks that every
+record read is either loaded or quarantined (`rows_read = rows_loaded +
+rows_quarantined`), so the audit alone proves nothing was dropped.
+`audit.ingest_runs` records each run (running / finished / interrupted).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import duckdb
 import polars as pl
 
 from pipelines.db import frame
+from pipelines.ingest.faults import pause
 from pipelines.ingest.read import LINE
 from pipelines.schema import ENTITIES, Entity
 
@@ -50,13 +54,51 @@ create table if not exists audit.quarantine (
     record_json varchar,               -- the row as read, PII already hashed
     quarantined_at timestamptz not null
 );
+create table if not exists audit.ingest_runs (
+    run_id varchar not null,
+    source varchar not null,
+    landing varchar not null,
+    pid bigint not null,
+    started_at timestamptz not null,
+    finished_at timestamptz,
+    status varchar not null,            -- running | finished | interrupted
+    files_seen bigint,
+    files_loaded bigint,
+    files_skipped bigint,
+    files_refused bigint,
+    rows_loaded bigint,
+    rows_quarantined bigint,
+    message varchar
+);
 """
+
+# Columns added after the first release; `ensure_tables` adds them to older warehouses.
+_AUDIT_ADDED = {"load_audit": {"run_id": "varchar"}}
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the raw and audit tables, and add columns declared since they were made.
+
+    A field added to `pipelines/schema.py` reaches an existing warehouse as
+    a new nullable column, so old rows keep loading and new files carry it.
+    """
     con.execute(AUDIT_DDL)
+    for table, added in _AUDIT_ADDED.items():
+        for column, kind in added.items():
+            con.execute(f"alter table audit.{table} add column if not exists {column} {kind}")
     for ent in ENTITIES.values():
         con.execute(ent.duckdb_ddl("raw"))
+    present = set(
+        frame(
+            con,
+            "select table_name || '.' || column_name as name from information_schema.columns "
+            "where table_catalog = current_database() and table_schema = 'raw'",
+        )["name"].to_list()
+    )
+    for ent in ENTITIES.values():
+        for f in ent.fields:
+            if f"{ent.name}.{f.name}" not in present:
+                con.execute(f"alter table raw.{ent.name} add column {f.name} {f.duckdb_type}")
 
 
 def previous_outcome(
@@ -86,6 +128,7 @@ class FileLoad:
     status: str = "loaded"
     message: str | None = None
     unknown_columns: list[str] = field(default_factory=list)
+    run_id: str | None = None
 
 
 def _within_file_duplicates(
@@ -202,8 +245,13 @@ def write_file(
         )
         load.rows_loaded = batch.height - cross.height
         load.rows_quarantined = all_bad.select(pl.col("line")).n_unique() if all_bad.height else 0
-        load.rows_read = load.rows_loaded + load.rows_quarantined
+        if load.rows_loaded + load.rows_quarantined != load.rows_read:
+            raise RuntimeError(
+                f"{load.file_path}: {load.rows_read} records read but "
+                f"{load.rows_loaded} loaded + {load.rows_quarantined} quarantined; nothing written."
+            )
         record_audit(con, load)
+        pause("before_commit", load.file_path)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
@@ -215,9 +263,16 @@ def write_file(
     return load
 
 
+_AUDIT_COLUMNS = (
+    "load_id, source, entity, file_path, content_sha256, size_bytes, rows_read, rows_loaded, "
+    "rows_quarantined, status, message, unknown_columns, started_at, finished_at, run_id"
+)
+
+
 def record_audit(con: duckdb.DuckDBPyConnection, load: FileLoad) -> None:
     con.execute(
-        "insert into audit.load_audit values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"insert into audit.load_audit ({_AUDIT_COLUMNS}) "
+        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             load.load_id,
             load.source,
@@ -233,5 +288,6 @@ def record_audit(con: duckdb.DuckDBPyConnection, load: FileLoad) -> None:
             ", ".join(load.unknown_columns) or None,
             load.started_at,
             dt.datetime.now(dt.UTC),
+            load.run_id,
         ],
     )

@@ -3,10 +3,16 @@
 Every customer identifier, phone number, e-mail and ID-card number is
 replaced by HMAC-SHA256(key, "<kind>:<normalised value>") truncated to 128
 bits (32 hex characters) before anything is written. Free text keeps its
-words but every mobile number, ID-card number and e-mail inside it is
-replaced by a token `[PHONE:xxxxxxxx]` carrying the first 8 hex characters
-of the same keyed hash, so an analyst can still see that two notes name
-the same number without ever seeing it.
+words but every mobile number (also written `138 1234 5678` or with +86),
+landline number written with its area code and a separator (`021-12345678`),
+ID-card number and e-mail inside it is replaced by a token `[PHONE:xxxxxxxx]`
+carrying the first 8 hex characters of the same keyed hash, so an analyst
+can still see that two notes name the same number without ever seeing it.
+
+Customer identifiers have no universal shape, so inside free text they are
+recognised by what they are: any word whose keyed hash is a customer id the
+warehouse already holds (or that the same file carries in a customer-id
+field) becomes `[CUSTOMER:xxxxxxxx]`.
 
 Hashing is done once per distinct value (Python's hmac over the distinct
 set, then a vectorised replace), never row by row.
@@ -26,33 +32,39 @@ from pipelines.schema import Entity, PiiKind
 HASH_HEX = 32
 TOKEN_HEX = 8
 
-# Mainland mobile numbers (optionally +86 / 86 prefixed), 18-digit resident
-# ID-card numbers (last character may be X), and e-mail addresses.
-MOBILE_RE = r"(?:\+?86[- ]?)?1[3-9]\d{9}"
+# Mainland mobile numbers (optionally +86 / 86 prefixed, optionally grouped
+# 3-4-4 with spaces or hyphens), landlines with an area code and a separator,
+# 18-digit resident ID-card numbers (last character may be X), and e-mails.
+MOBILE_RE = r"(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}"
+LANDLINE_RE = r"0\d{2,3}-\d{7,8}"
 ID_CARD_RE = r"[1-9]\d{16}[0-9Xx]"
 EMAIL_RE = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
+# A word that could be an identifier: letters, digits, '_' or '-', with a digit.
+WORD_RE = r"[A-Za-z0-9][A-Za-z0-9_\-]{3,63}"
 # Polars' regex engine has no look-around: digits around a match are
 # consumed as context groups and checked in Python.
 _FREE_TEXT_PATTERNS: tuple[tuple[str, str, str], ...] = (
     ("IDCARD", "id_card", rf"\d*{ID_CARD_RE}\d*"),
     ("PHONE", "phone", rf"\d*{MOBILE_RE}\d*"),
+    ("PHONE", "landline", rf"\d*{LANDLINE_RE}\d*"),
     ("EMAIL", "email", EMAIL_RE),
 )
 _EXACT = {
     "id_card": re.compile(rf"^{ID_CARD_RE}$"),
     "phone": re.compile(rf"^{MOBILE_RE}$"),
+    "landline": re.compile(rf"^{LANDLINE_RE}$"),
     "email": re.compile(rf"^{EMAIL_RE}$"),
 }
 
 
-def normalise(kind: PiiKind, value: str) -> str:
+def normalise(kind: str, value: str) -> str:
     value = value.strip()
-    if kind == "phone":
+    if kind in ("phone", "landline"):
         digits = re.sub(r"\D", "", value)
         if len(digits) == 13 and digits.startswith("86"):
             digits = digits[2:]
         return digits
-    if kind in ("email",):
+    if kind == "email":
         return value.lower()
     if kind == "id_card":
         return value.upper()
@@ -62,6 +74,11 @@ def normalise(kind: PiiKind, value: str) -> str:
 def keyed_hash(key: bytes, kind: str, value: str) -> str:
     msg = f"{kind}:{value}".encode()
     return hmac.new(key, msg, hashlib.sha256).hexdigest()[:HASH_HEX]
+
+
+def _hash_kind(kind: str) -> str:
+    """Landlines and mobiles are both phone numbers: one hash domain."""
+    return "phone" if kind == "landline" else kind
 
 
 def _hash_map(key: bytes, kind: PiiKind, values: Iterable[str]) -> dict[str, str]:
@@ -79,30 +96,57 @@ def hash_column(frame: pl.DataFrame, column: str, kind: PiiKind, key: bytes) -> 
     )
 
 
-def mask_free_text(frame: pl.DataFrame, column: str, key: bytes) -> pl.DataFrame:
-    """Replace every phone number, ID-card number and e-mail inside free text."""
-    series = frame.get_column(column)
-    patterns: list[str] = []
-    replacements: list[str] = []
+def _pattern_replacements(series: pl.Series, key: bytes) -> dict[str, str]:
+    """Every phone number, ID-card number and e-mail in the text -> its token."""
+    found: dict[str, str] = {}
     for label, kind, pattern in _FREE_TEXT_PATTERNS:
-        found = series.str.extract_all(pattern).explode().drop_nulls().unique().to_list()
-        for match in found:
-            if match in patterns:
-                continue
+        matches = series.str.extract_all(pattern).explode().drop_nulls().unique().to_list()
+        for match in matches:
             core = _exact_core(kind, match)
-            if core is None:
+            if core is None or core in found:
                 continue
-            token = keyed_hash(key, kind, normalise(kind, core))[:TOKEN_HEX]
-            patterns.append(core)
-            replacements.append(f"[{label}:{token}]")
-    if not patterns:
+            digest = keyed_hash(key, _hash_kind(kind), normalise(kind, core))
+            found[core] = f"[{label}:{digest[:TOKEN_HEX]}]"
+    return found
+
+
+def _customer_replacements(
+    series: pl.Series, key: bytes, known_customers: pl.Series | None
+) -> dict[str, str]:
+    """Words of the text that are known customer ids (by their keyed hash) -> token."""
+    if known_customers is None or known_customers.is_empty():
+        return {}
+    words = series.str.extract_all(WORD_RE).explode().drop_nulls().unique()
+    words = words.filter(words.str.contains(r"\d"))
+    if words.is_empty():
+        return {}
+    hashed = {w: keyed_hash(key, "customer_id", normalise("customer_id", w)) for w in words}
+    table = pl.DataFrame(
+        {"word": list(hashed), "digest": list(hashed.values())},
+        schema={"word": pl.String, "digest": pl.String},
+    )
+    hits = table.filter(pl.col("digest").is_in(known_customers.implode()))
+    return {
+        word: f"[CUSTOMER:{digest[:TOKEN_HEX]}]"
+        for word, digest in zip(hits["word"].to_list(), hits["digest"].to_list(), strict=True)
+    }
+
+
+def mask_free_text(
+    frame: pl.DataFrame, column: str, key: bytes, known_customers: pl.Series | None = None
+) -> pl.DataFrame:
+    """Replace every phone, ID-card number, e-mail and known customer id inside free text."""
+    series = frame.get_column(column)
+    if series.dtype != pl.String or series.null_count() == series.len():
+        return frame
+    found = _pattern_replacements(series, key)
+    found.update(_customer_replacements(series, key, known_customers))
+    if not found:
         return frame
     # longest first so an ID-card number is not half-replaced as a phone
-    order = sorted(range(len(patterns)), key=lambda i: -len(patterns[i]))
+    patterns = sorted(found, key=len, reverse=True)
     return frame.with_columns(
-        pl.col(column).str.replace_many(
-            [patterns[i] for i in order], [replacements[i] for i in order]
-        )
+        pl.col(column).str.replace_many(patterns, [found[p] for p in patterns])
     )
 
 
@@ -113,20 +157,61 @@ def _exact_core(kind: str, match: str) -> str | None:
     return match if _EXACT[kind].match(match) else None
 
 
-def protect(frame: pl.DataFrame, entity: Entity, key: bytes) -> pl.DataFrame:
-    """Hash identifiers and mask free text for every PII field of the entity."""
-    for f in entity.pii_fields:
-        if f.name not in frame.columns:
-            continue
-        if f.pii == "free_text":
-            frame = mask_free_text(frame, f.name, key)
-        else:
+def protect(
+    frame: pl.DataFrame, entity: Entity, key: bytes, known_customers: pl.Series | None = None
+) -> pl.DataFrame:
+    """Hash identifiers and mask free text for every PII field of the entity.
+
+    `known_customers` holds keyed hashes of customer ids seen before; the
+    customer ids of this frame are added to it before free text is masked.
+    """
+    fields = entity.pii_fields
+    for f in fields:
+        if f.name in frame.columns and f.pii not in ("free_text", None):
             assert f.pii is not None
             frame = hash_column(frame, f.name, f.pii, key)
+    known = _with_frame_customers(frame, entity, known_customers)
+    for f in fields:
+        if f.name in frame.columns and f.pii == "free_text":
+            frame = mask_free_text(frame, f.name, key, known)
     return frame
 
 
-def mask_text(text: str, key: bytes) -> str:
+def customer_hashes(frame: pl.DataFrame, entity: Entity) -> pl.Series:
+    """The distinct (already hashed) customer ids a frame of the entity carries."""
+    parts = [
+        frame.get_column(f.name).drop_nulls().rename("digest").cast(pl.String)
+        for f in entity.pii_fields
+        if f.pii == "customer_id" and f.name in frame.columns
+    ]
+    if not parts:
+        return pl.Series("digest", [], dtype=pl.String)
+    return pl.concat(parts).unique()
+
+
+def _with_frame_customers(
+    frame: pl.DataFrame, entity: Entity, known_customers: pl.Series | None
+) -> pl.Series:
+    own = customer_hashes(frame, entity)
+    if known_customers is None or known_customers.is_empty():
+        return own
+    return pl.concat([known_customers.rename("digest"), own]).unique()
+
+
+def mask_text(text: str, key: bytes, known_customers: pl.Series | None = None) -> str:
     """Mask one string (for messages and logs that might quote a value)."""
-    frame = pl.DataFrame({"t": [text]})
-    return str(mask_free_text(frame, "t", key)["t"][0])
+    frame = pl.DataFrame({"t": [text]}, schema={"t": pl.String})
+    return str(mask_free_text(frame, "t", key, known_customers)["t"][0])
+
+
+def mask_columns(
+    frame: pl.DataFrame,
+    columns: Iterable[str],
+    key: bytes,
+    known_customers: pl.Series | None = None,
+) -> pl.DataFrame:
+    """Mask the named text columns of a (small) frame: quarantine rows, reasons."""
+    for column in columns:
+        if column in frame.columns:
+            frame = mask_free_text(frame, column, key, known_customers)
+    return frame

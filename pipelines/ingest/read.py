@@ -42,7 +42,10 @@ def read_file(path: Path, mapping: EntityMapping) -> ReadResult:
     if not data.strip():
         raise FileRefused(f"{path.name} is empty: not even a header row.")
     text, rejects = _decode(data, mapping.encoding)
-    result = _read_jsonl(text) if mapping.format == "jsonl" else _read_delimited(text, mapping)
+    if mapping.format == "jsonl":
+        result = _read_jsonl(text)
+    else:
+        result = _read_delimited(text, mapping, {line for line, _ in rejects})
     result.rejects = rejects + result.rejects
     return result
 
@@ -76,7 +79,9 @@ def _decode(data: bytes, encoding: str) -> tuple[str, list[tuple[int, str]]]:
 # --------------------------------------------------------------------------
 # Delimited text
 # --------------------------------------------------------------------------
-def _read_delimited(text: str, mapping: EntityMapping) -> ReadResult:
+def _read_delimited(
+    text: str, mapping: EntityMapping, undecodable: set[int] | None = None
+) -> ReadResult:
     sep = mapping.separator
     lines = text.split("\n")
     first = mapping.skip_rows
@@ -84,6 +89,12 @@ def _read_delimited(text: str, mapping: EntityMapping) -> ReadResult:
         first += 1
     if first >= len(lines):
         raise FileRefused("the file has no header row.")
+    bad_head = sorted(n for n in undecodable or () if n <= first + 1)
+    if mapping.header and bad_head:
+        raise FileRefused(
+            f"line {bad_head[0]} (header) has bytes not valid {mapping.encoding}: "
+            "the columns cannot be named."
+        )
     if mapping.header:
         header = next(csv.reader([lines[first]], delimiter=sep))
         header = [h.strip().lstrip("\ufeff") for h in header]
@@ -144,18 +155,18 @@ def _parse_with_csv(
     columns: list[list[str]] = [[] for _ in range(width)]
     text = "\n".join(line for _, line in numbered)
     reader = csv.reader(io.StringIO(text), delimiter=sep, strict=True)
-    index = 0
+    last = len(numbered) - 1
     while True:
+        first = reader.line_num  # lines consumed so far = index of the record's first line
         try:
             record = next(reader)
         except StopIteration:
             break
         except csv.Error as exc:
-            line_no = numbered[min(reader.line_num, len(numbered)) - 1][0]
+            line_no = numbered[min(max(reader.line_num - 1, first), last)][0]
             rejects.append((line_no, f"not valid CSV: {exc}"))
             continue
-        line_no = numbered[min(index, len(numbered) - 1)][0]
-        index = reader.line_num
+        line_no = numbered[min(first, last)][0]
         if len(record) != width:
             rejects.append((line_no, f"row has {len(record)} fields, expected {width}"))
             continue

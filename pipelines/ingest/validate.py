@@ -97,7 +97,7 @@ def parse_timestamp(text: pl.Expr, fmt: str, timezone: str) -> pl.Expr:
 
     The result is UTC. Strings ending in Z are read as UTC.
     """
-    text = text.str.replace(r"Z$", "+00:00")
+    text = text.str.replace(r"[Zz]$", "+00:00")
     candidates: list[pl.Expr] = []
     formats = [fmt, *_FALLBACK_WITH_OFFSET, *_FALLBACK_LOCAL]
     for candidate in dict.fromkeys(formats):
