@@ -189,6 +189,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_generate(sub)
 
+    from pipelines.quality.cli import add_parser as add_check
+
+    add_check(sub)
+
     from pipelines.export.cli import add_parser as add_export
 
     add_export(sub)
