@@ -29,6 +29,7 @@ def unit_suffix(unit: str, lang: str) -> str:
     suffixes = {
         "rate": "%",
         "seconds": t("seconds", lang),
+        "minutes": t("minutes", lang),
         "amount": "CNY" if lang == "en" else "元",
         "per10k": "/10k" if lang == "en" else "/万",
         "per1000": "/1k" if lang == "en" else "/千",
@@ -142,7 +143,7 @@ def metric_trend(
         ),
         y=alt.Y(
             "value:Q",
-            title=metric_title(code, lang),
+            title=None,  # the card around the chart names the metric
             axis=alt.Axis(format="%" if entry.unit == "rate" else ",.1f"),
             scale=alt.Scale(zero=False),
         ),
@@ -174,9 +175,11 @@ def weekday_hour_heatmap(
     names = WEEKDAYS.get(lang, WEEKDAYS["en"])
     data["weekday_name"] = [names[int(day) - 1] for day in data["contact_weekday"]]
     fmt = d3_format(metric(code).unit)
+    cell = alt.selection_point(name="cell", fields=["contact_weekday", "contact_hour"])
     return (
         alt.Chart(data, height=260)
         .mark_rect()
+        .add_params(cell)
         .encode(
             x=alt.X("contact_hour:O", title=t("hour", lang), axis=alt.Axis(labelAngle=0)),
             y=alt.Y("weekday_name:N", title=t("weekday", lang), sort=names),
@@ -259,3 +262,91 @@ def calibration(frame: Frame, lang: str) -> alt.LayerChart:
         .encode(x="x:Q", y="y:Q")
     )
     return alt.layer(diagonal, points)
+
+
+def z_scatter(frame: Frame, lang: str) -> alt.LayerChart:
+    """Reviewers' review-time z against rejection-rate z, with the |z| = 2 bands."""
+    data = _df(frame)
+    x_title = "审核时长 z 值" if lang == "zh" else "Review time z-score"
+    y_title = "拒绝率 z 值" if lang == "zh" else "Rejection rate z-score"
+    reviewer = "审核员" if lang == "zh" else "Reviewer"
+    points = (
+        alt.Chart(data, height=HEIGHT)
+        .mark_circle(size=60)
+        .encode(
+            x=alt.X("review_time_z:Q", title=x_title),
+            y=alt.Y("rejection_rate_z:Q", title=y_title),
+            color=alt.Color(
+                "business_type:N", title="业务类型" if lang == "zh" else "Business type"
+            ),
+            shape=alt.Shape("is_outlier:N", title="多次偏离" if lang == "zh" else "Flagged"),
+            tooltip=[
+                alt.Tooltip("reviewer_id:N", title=reviewer),
+                alt.Tooltip("business_type:N"),
+                alt.Tooltip("review_time_z:Q", title=x_title, format=".2f"),
+                alt.Tooltip("rejection_rate_z:Q", title=y_title, format=".2f"),
+            ],
+        )
+    )
+    bands = pd.DataFrame({"z": [-2.0, 2.0]})
+    vertical = alt.Chart(bands).mark_rule(strokeDash=[4, 4], color="#c44").encode(x="z:Q")
+    horizontal = alt.Chart(bands).mark_rule(strokeDash=[4, 4], color="#c44").encode(y="z:Q")
+    return alt.layer(vertical, horizontal, points)
+
+
+def change_impact(frame: Frame, lang: str) -> alt.LayerChart:
+    """Before/after difference in mean processing time with its 95% confidence interval."""
+    data = _df(frame).copy()
+    data["label"] = data["name_zh"] if lang == "zh" else data["name_en"]
+    diff_title = (
+        "处理时长变化（秒，95% 置信区间）"
+        if lang == "zh"
+        else "Change in processing time (s, 95% CI)"
+    )
+    base = alt.Chart(data, height=max(120, 60 * len(data)))
+    interval = base.mark_rule(strokeWidth=3).encode(
+        y=alt.Y("label:N", title=None),
+        x=alt.X("ci95_lower_seconds:Q", title=diff_title),
+        x2="ci95_upper_seconds:Q",
+    )
+    point = base.mark_point(filled=True, size=90).encode(
+        y="label:N",
+        x="difference_seconds:Q",
+        tooltip=[
+            alt.Tooltip("label:N", title="变更" if lang == "zh" else "Change"),
+            alt.Tooltip("effective_date:T", title=t("date", lang), format="%Y-%m-%d"),
+            alt.Tooltip("difference_seconds:Q", title=diff_title, format=",.0f"),
+            alt.Tooltip("ci95_lower_seconds:Q", format=",.0f"),
+            alt.Tooltip("ci95_upper_seconds:Q", format=",.0f"),
+            alt.Tooltip("relative_difference:Q", format=".1%"),
+        ],
+    )
+    zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color="#999").encode(x="x:Q")
+    return alt.layer(zero, interval, point)
+
+
+def absorbed_volume(frame: Frame, lang: str) -> alt.Chart:
+    """Offered calls above (absorbed) or below (lost) the baseline expectation, per site."""
+    data = _df(frame).copy()
+    title = "吸收量（通）" if lang == "zh" else "Absorbed offered calls"
+    data["role"] = [
+        ("受影响职场" if lang == "zh" else "Disrupted site")
+        if flag
+        else ("其他职场" if lang == "zh" else "Other sites")
+        for flag in data["is_disrupted_site"]
+    ]
+    return (
+        alt.Chart(data, height=HEIGHT)
+        .mark_bar()
+        .encode(
+            x=alt.X("site_code:N", title=t("site", lang), sort="-y"),
+            y=alt.Y("absorbed_offered_count:Q", title=title, axis=alt.Axis(format=",d")),
+            color=alt.Color("role:N", title=""),
+            tooltip=[
+                alt.Tooltip("site_code:N", title=t("site", lang)),
+                alt.Tooltip("absorbed_offered_count:Q", title=title, format=",.0f"),
+                alt.Tooltip("during_offered_count:Q", title=t("offered", lang), format=",d"),
+                alt.Tooltip("during_expected_offered_count:Q", format=",.0f"),
+            ],
+        )
+    )

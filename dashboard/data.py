@@ -509,60 +509,77 @@ def targets() -> pl.DataFrame:
     return query(f"select metric_code, target, direction, amber_band from {TARGETS}")
 
 
+def _metric_sums(
+    filters: Filters, codes: Sequence[str], weekly: bool
+) -> tuple[pl.DataFrame, list[str], list[str]]:
+    """Numerator and denominator per metric (per ISO week when `weekly`), one query per table.
+
+    Returns (frame[metric_code, (period,) numerator, denominator], codes whose
+    source is not published, codes hidden from this viewer).
+    """
+    by_table: dict[str, list[Metric]] = {}
+    missing: list[str] = []
+    restricted: list[str] = []
+    for code in codes:
+        entry = catalog_metric(code)
+        if entry.source is None:
+            missing.append(code)
+        else:
+            by_table.setdefault(entry.source.table, []).append(entry)
+    frames: list[pl.DataFrame] = []
+    keys = ["period"] if weekly else []
+    for table, entries in by_table.items():
+        sources = [(m.code, m.source) for m in entries if m.source is not None]
+        date_col = sources[0][1].date_col
+        sums = ",\n".join(
+            f'{source.aggregate("numerator")} as "{code}__num", '
+            f'{source.aggregate("denominator")} as "{code}__den"'
+            for code, source in sources
+        )
+        if weekly:
+            body = (
+                f"select cast(date_trunc('week', {date_col}) as date) as period, {sums} "
+                "from src group by 1 order by 1"
+            )
+        else:
+            body = f"select {sums} from src"
+        result = _run(table, body, filters, date_col)
+        if result.missing:
+            missing += [code for code, _source in sources]
+            continue
+        if result.restricted:
+            restricted += [code for code, _source in sources]
+            continue
+        for code, _source in sources:
+            frames.append(
+                result.frame.select(
+                    pl.lit(code).alias("metric_code"),
+                    *keys,
+                    pl.col(f"{code}__num").cast(pl.Float64).alias("numerator"),
+                    pl.col(f"{code}__den").cast(pl.Float64).alias("denominator"),
+                )
+            )
+    if not frames:
+        schema: dict[str, Any] = {"metric_code": pl.String}
+        if weekly:
+            schema["period"] = pl.Date
+        schema |= {"numerator": pl.Float64, "denominator": pl.Float64}
+        return _with_value(pl.DataFrame(schema=schema)), missing, restricted
+    return _with_value(pl.concat(frames)), missing, restricted
+
+
 def metric_weekly(
     filters: Filters, codes: Sequence[str]
 ) -> tuple[pl.DataFrame, list[str], list[str]]:
-    """Weekly numerator/denominator per metric, one query per source table.
+    """Weekly figures per metric: frame[metric_code, period, numerator, denominator, value]."""
+    return _metric_sums(filters, codes, weekly=True)
 
-    Returns (frame[metric_code, period, numerator, denominator, value],
-    codes whose source is not published, codes hidden from this viewer).
-    """
-    by_table: dict[str, list[Metric]] = {}
-    for code in codes:
-        entry = catalog_metric(code)
-        if entry.source is not None:
-            by_table.setdefault(entry.source.table, []).append(entry)
-    frames: list[pl.DataFrame] = []
-    missing = [code for code in codes if catalog_metric(code).source is None]
-    restricted: list[str] = []
-    for table, entries in by_table.items():
-        date_col = entries[0].source.date_col  # type: ignore[union-attr]
-        sums = ",\n".join(
-            f'sum({m.source.numerator}) as "{m.code}__num", sum({m.source.denominator}) as "{m.code}__den"'  # type: ignore[union-attr]
-            for m in entries
-        )
-        result = _run(
-            table,
-            f"select cast(date_trunc('week', {date_col}) as date) as period, {sums} "
-            "from src group by 1 order by 1",
-            filters,
-            date_col,
-        )
-        if result.missing:
-            missing += [m.code for m in entries]
-            continue
-        if result.restricted:
-            restricted += [m.code for m in entries]
-            continue
-        for m in entries:
-            part = result.frame.select(
-                pl.lit(m.code).alias("metric_code"),
-                "period",
-                pl.col(f"{m.code}__num").cast(pl.Float64).alias("numerator"),
-                pl.col(f"{m.code}__den").cast(pl.Float64).alias("denominator"),
-            )
-            frames.append(part)
-    if not frames:
-        empty = pl.DataFrame(
-            schema={
-                "metric_code": pl.String,
-                "period": pl.Date,
-                "numerator": pl.Float64,
-                "denominator": pl.Float64,
-            }
-        )
-        return _with_value(empty), missing, restricted
-    return _with_value(pl.concat(frames)), missing, restricted
+
+def metric_totals(
+    filters: Filters, codes: Sequence[str]
+) -> tuple[pl.DataFrame, list[str], list[str]]:
+    """Figures per metric over the whole selection: frame[metric_code, numerator, denominator, value]."""
+    return _metric_sums(filters, codes, weekly=False)
 
 
 def _scale(code: str) -> float:
@@ -588,10 +605,7 @@ def scorecard(
     """(summary per metric with target and status, weekly trend, missing, restricted)."""
     chosen = list(codes) if codes is not None else list(METRICS)
     weekly, missing, restricted = metric_weekly(filters, chosen)
-    totals = weekly.group_by("metric_code").agg(
-        pl.col("numerator").sum(), pl.col("denominator").sum()
-    )
-    totals = _with_value(totals)
+    totals, _missing, _restricted = metric_totals(filters, chosen)
     goals = targets()
     rows = []
     for code in chosen:
@@ -710,4 +724,423 @@ def hotline_heatmap(filters: Filters) -> Result:
         from src group by 1, 2 order by 1, 2
         """,
         filters,
+    )
+
+
+# --------------------------------------------------------------------------
+# One-contact resolution and effort (episode grain marts)
+# --------------------------------------------------------------------------
+FCR = "marts.mart_fcr_daily"
+EFFORT = "marts.mart_effort_daily"
+EPISODES = "marts.fct_episodes"
+AGREEMENT = "marts.mart_effort_ces_agreement"
+EPISODE_GROUPS = ("site_code", "channel", "intent", "team")
+
+FCR_MEASURES = ",\n".join(
+    [
+        "sum(episode_count) as episode_count",
+        "sum(censored_episode_count) as censored_episode_count",
+        "sum(fcr_denominator) as evaluated_episode_count",
+        "sum(unknown_customer_contact_count) as unknown_customer_contact_count",
+        "sum(repeated_episode_count) as repeated_episode_count",
+        "sum(escalated_episode_count) as escalated_episode_count",
+        "sum(marked_unresolved_episode_count) as marked_unresolved_episode_count",
+        "sum(fcr_numerator) / nullif(sum(fcr_denominator), 0) as fcr",
+    ]
+)
+
+EFFORT_COMPONENTS = (
+    "extra_handled_contact_sum",
+    "abandoned_attempt_sum",
+    "channel_switch_sum",
+    "transfer_sum",
+    "queue_wait_seconds_sum",
+    "hold_seconds_sum",
+    "backoffice_handoff_sum",
+    "elapsed_hours_sum",
+)
+
+EFFORT_MEASURES = ",\n".join(
+    [
+        _ratio("effort_index_mean", alias="effort_index"),
+        _ratio("ces_mean"),
+        _ratio("ces_top_box", alias="ces_easy_share"),
+        "sum(ces_mean_denominator) as ces_answer_count",
+        *(
+            f"sum({component}) / nullif(sum(effort_index_mean_denominator), 0) "
+            f"as {component.removesuffix('_sum')}_per_episode"
+            for component in EFFORT_COMPONENTS
+        ),
+    ]
+)
+
+
+def fcr_totals(filters: Filters) -> Result:
+    return _run(FCR, f"select {FCR_MEASURES} from src", filters, "episode_date")
+
+
+def fcr_daily(filters: Filters) -> Result:
+    return _run(
+        FCR,
+        "select episode_date as contact_date, channel, "
+        "sum(fcr_numerator) / nullif(sum(fcr_denominator), 0) as fcr, "
+        "sum(fcr_denominator) as evaluated_episode_count "
+        "from src group by 1, 2 order by 1, 2",
+        filters,
+        "episode_date",
+    )
+
+
+def fcr_by(filters: Filters, group: str) -> Result:
+    if group not in EPISODE_GROUPS:
+        raise ValueError(f"cannot group episodes by {group!r}")
+    return _run(
+        FCR,
+        f"select {group}, {FCR_MEASURES} from src group by 1 order by evaluated_episode_count desc",
+        filters,
+        "episode_date",
+    )
+
+
+def effort_totals(filters: Filters) -> Result:
+    return _run(EFFORT, f"select {EFFORT_MEASURES} from src", filters, "episode_date")
+
+
+def effort_by(filters: Filters, group: str) -> Result:
+    if group not in EPISODE_GROUPS:
+        raise ValueError(f"cannot group episodes by {group!r}")
+    return _run(
+        EFFORT,
+        f"select {group}, {EFFORT_MEASURES} from src group by 1 order by 1",
+        filters,
+        "episode_date",
+    )
+
+
+def effort_ces_pairs(filters: Filters) -> Result:
+    """Effort index and mean CES of the selected, uncensored, surveyed episodes."""
+    return _run(
+        EPISODES,
+        "select effort_index, ces_mean_score from src "
+        "where not is_censored and ces_answer_count > 0 and effort_index is not null",
+        filters,
+        "episode_date",
+    )
+
+
+def spearman(pairs: pl.DataFrame) -> float | None:
+    """Rank correlation (average ranks for ties), None with fewer than 3 pairs."""
+    if pairs.height < 3:
+        return None
+    value = pairs.select(pl.corr("effort_index", "ces_mean_score", method="spearman")).item()
+    return None if value is None or value != value else float(value)
+
+
+def effort_agreement(filters: Filters) -> Result:
+    """The mart's per-period rank correlations (all sites; not filterable by site)."""
+    return _run(
+        AGREEMENT,
+        "select period_grain, period_start_date, measure, surveyed_episode_count, spearman_rho "
+        "from src order by period_grain, period_start_date, measure",
+        filters,
+        "period_start_date",
+    )
+
+
+# --------------------------------------------------------------------------
+# Prediction and proactive service
+# --------------------------------------------------------------------------
+PREDICTION = "marts.mart_prediction_daily"
+CALIBRATION = "marts.mart_prediction_calibration_daily"
+PROACTIVE = "marts.mart_proactive_daily"
+
+
+def prediction_totals(filters: Filters) -> Result:
+    return _run(
+        PREDICTION,
+        f"select {_ratio('accuracy')}, sum(accuracy_denominator) as judged_contact_count, "
+        "sum(unjudged_prediction_count) as unjudged_prediction_count from src",
+        filters,
+    )
+
+
+def prediction_by_intent(filters: Filters) -> Result:
+    return _run(
+        PREDICTION,
+        f"""
+        select intent,
+            sum(recall_denominator) as actual_count,
+            sum(precision_denominator) as predicted_count,
+            {_ratio("precision")},
+            {_ratio("recall")}
+        from src group by 1 order by actual_count desc
+        """,
+        filters,
+    )
+
+
+def prediction_daily(filters: Filters) -> Result:
+    return _run(
+        PREDICTION,
+        f"select contact_date, channel, {_ratio('accuracy')} from src group by 1, 2 order by 1, 2",
+        filters,
+    )
+
+
+def calibration(filters: Filters) -> Result:
+    return _run(
+        CALIBRATION,
+        f"""
+        select confidence_decile,
+            sum(accuracy_denominator) as contact_count,
+            {_ratio("mean_confidence")},
+            {_ratio("accuracy")}
+        from src group by 1 order by 1
+        """,
+        filters,
+    )
+
+
+def proactive_totals(filters: Filters) -> Result:
+    return _run(
+        PROACTIVE,
+        f"""
+        select sum(proactive_contact_count) as proactive_contact_count,
+            {_ratio("proactive_share")},
+            {_ratio("preemption_rate")},
+            sum(preemption_censored_count) as preemption_censored_count
+        from src
+        """,
+        filters,
+    )
+
+
+def proactive_by_channel(filters: Filters) -> Result:
+    return _run(
+        PROACTIVE,
+        f"""
+        select channel, sum(proactive_contact_count) as proactive_contact_count,
+            sum(proactive_share_denominator) as handled_count,
+            {_ratio("proactive_share")},
+            {_ratio("preemption_rate")}
+        from src group by 1 order by 1
+        """,
+        filters,
+    )
+
+
+# --------------------------------------------------------------------------
+# Value co-creation
+# --------------------------------------------------------------------------
+VALUE = "marts.mart_value_daily"
+VALUE_MEASURES = ",\n".join(
+    [
+        "sum(service_contact_count) as service_contact_count",
+        "sum(value_censored_contact_count) as value_censored_contact_count",
+        _ratio("offer_acceptance_share"),
+        _ratio("value_per_1000"),
+        _ratio("offer_take_up_rate"),
+        _ratio("harm_rate", alias="value_harm_rate"),
+        "sum(harm_rate_numerator) as harmed_offer_count",
+        "sum(harm_censored_offer_count) as harm_censored_offer_count",
+    ]
+)
+
+
+def value_totals(filters: Filters) -> Result:
+    return _run(VALUE, f"select {VALUE_MEASURES} from src", filters)
+
+
+def value_daily(filters: Filters) -> Result:
+    return _run(
+        VALUE,
+        f"select contact_date, {VALUE_MEASURES} from src group by 1 order by 1",
+        filters,
+    )
+
+
+def value_by(filters: Filters, group: str) -> Result:
+    if group not in ("site_code", "channel", "intent", "team", "agent_id"):
+        raise ValueError(f"cannot group value by {group!r}")
+    return _run(
+        VALUE,
+        f"select {group}, {VALUE_MEASURES} from src group by 1 order by service_contact_count desc",
+        filters,
+    )
+
+
+# --------------------------------------------------------------------------
+# Back office (no site dimension: visible to every-site viewers only)
+# --------------------------------------------------------------------------
+BACKOFFICE = "marts.mart_backoffice_daily"
+BACKOFFICE_BRANCH = "marts.mart_backoffice_branch_daily"
+OUTLIERS = "marts.mart_backoffice_reviewer_outliers"
+CHANGE_IMPACT = "marts.mart_backoffice_change_impact"
+BACKOFFICE_MEASURES = ",\n".join(
+    [
+        "sum(received_count) as received_count",
+        "sum(completed_count) as completed_count",
+        "sum(open_past_sla_count) as open_past_sla_count",
+        _ratio("processing_seconds", 1 / 60, alias="processing_minutes"),
+        _ratio("review_seconds", 1 / 60, alias="review_minutes"),
+        _ratio("rejection_return_rate"),
+        _ratio("overtime_rate"),
+        _ratio("first_time_right_rate"),
+    ]
+)
+
+
+def backoffice_totals(filters: Filters) -> Result:
+    return _run(BACKOFFICE, f"select {BACKOFFICE_MEASURES} from src", filters, "received_date")
+
+
+def backoffice_daily(filters: Filters) -> Result:
+    return _run(
+        BACKOFFICE,
+        f"select received_date as contact_date, business_type, {BACKOFFICE_MEASURES} "
+        "from src group by 1, 2 order by 1, 2",
+        filters,
+        "received_date",
+    )
+
+
+def backoffice_by(filters: Filters, group: str) -> Result:
+    if group not in ("business_type", "shift", "reviewer_id", "branch_id"):
+        raise ValueError(f"cannot group the back office by {group!r}")
+    table = BACKOFFICE_BRANCH if group == "branch_id" else BACKOFFICE
+    return _run(
+        table,
+        f"select {group}, {BACKOFFICE_MEASURES} from src group by 1 order by received_count desc",
+        filters,
+        "received_date",
+    )
+
+
+def reviewer_outliers(filters: Filters, flagged_only: bool = True) -> Result:
+    """Reviewer x business type x week z-scores; flagged = |z| > 2 in >= 3 of the last 4 weeks."""
+    where = "where is_outlier" if flagged_only else ""
+    return _run(
+        OUTLIERS,
+        f"""
+        select week_start_date, reviewer_id, business_type, completed_count,
+            mean_review_seconds, peer_mean_review_seconds, review_time_z,
+            rejection_rate, peer_rejection_rate, rejection_rate_z,
+            review_time_deviating_weeks, rejection_rate_deviating_weeks,
+            is_review_time_outlier, is_rejection_rate_outlier, is_outlier
+        from src {where}
+        order by week_start_date desc, greatest(abs(review_time_z), abs(rejection_rate_z)) desc nulls last
+        """,
+        filters,
+        "week_start_date",
+    )
+
+
+def reviewer_z_latest(filters: Filters) -> Result:
+    """Every reviewer's z-scores in the latest week of the selection (for the scatter)."""
+    return _run(
+        OUTLIERS,
+        """
+        select reviewer_id, business_type, week_start_date, review_time_z, rejection_rate_z, is_outlier
+        from src
+        where week_start_date = (select max(week_start_date) from src)
+            and review_time_z is not null and rejection_rate_z is not null
+        """,
+        filters,
+        "week_start_date",
+    )
+
+
+def change_impact() -> Result:
+    return _run(
+        CHANGE_IMPACT,
+        """
+        select intervention_id, business_type, effective_date, name_zh, name_en,
+            before_item_count, after_item_count,
+            before_mean_processing_seconds, after_mean_processing_seconds,
+            difference_seconds, relative_difference, ci95_lower_seconds, ci95_upper_seconds,
+            before_days_observed, after_days_observed
+        from src order by effective_date
+        """,
+        date_col=None,
+    )
+
+
+# --------------------------------------------------------------------------
+# Workforce and continuity
+# --------------------------------------------------------------------------
+WORKFORCE = "marts.mart_workforce_daily"
+HOME_OFFICE = "marts.mart_workforce_home_office_daily"
+CONTINUITY = "marts.mart_continuity_disruptions"
+WORKFORCE_MEASURES = ",\n".join(
+    [
+        "sum(handled_contact_count) as handled_contact_count",
+        "sum(logged_in_seconds) / 3600.0 as logged_in_hours",
+        _ratio("contacts_per_logged_in_hour"),
+        _ratio("handle_seconds_per_logged_in_hour"),
+        _ratio("attendance_rate"),
+        _ratio("fcr"),
+        _ratio("csat_rate"),
+        _ratio("complaints_per_10k", 10000.0),
+    ]
+)
+
+
+def workforce_totals(filters: Filters) -> Result:
+    return _run(WORKFORCE, f"select {WORKFORCE_MEASURES} from src", filters, "activity_date")
+
+
+def workforce_by(filters: Filters, group: str) -> Result:
+    if group not in ("work_mode", "site_code", "team"):
+        raise ValueError(f"cannot group the workforce by {group!r}")
+    return _run(
+        WORKFORCE,
+        f"select {group}, {WORKFORCE_MEASURES} from src group by 1 order by 1",
+        filters,
+        "activity_date",
+    )
+
+
+def workforce_daily(filters: Filters) -> Result:
+    return _run(
+        WORKFORCE,
+        f"select activity_date as contact_date, site_code, {_ratio('attendance_rate')}, "
+        f"{_ratio('contacts_per_logged_in_hour')} from src group by 1, 2 order by 1, 2",
+        filters,
+        "activity_date",
+    )
+
+
+def home_office_ratio(filters: Filters) -> Result:
+    return _run(
+        HOME_OFFICE,
+        """
+        select
+            sum(home_handled_contact_count) / nullif(sum(home_logged_in_hours), 0)
+                as home_contacts_per_hour,
+            sum(office_handled_contact_count) / nullif(sum(office_logged_in_hours), 0)
+                as office_contacts_per_hour,
+            (sum(home_handled_contact_count) / nullif(sum(home_logged_in_hours), 0))
+                / nullif(sum(office_handled_contact_count) / nullif(sum(office_logged_in_hours), 0), 0)
+                as home_office_productivity_ratio
+        from src
+        """,
+        filters,
+        "activity_date",
+    )
+
+
+def continuity(filters: Filters) -> Result:
+    """Every disruption x site (not cut by the date range: a disruption is its own period)."""
+    return _run(
+        CONTINUITY,
+        """
+        select disruption_id, name_zh, name_en, starts_on, ends_on, site_code, is_disrupted_site,
+            during_days_observed, baseline_offered_count, during_offered_count,
+            during_expected_offered_count, absorbed_offered_count,
+            baseline_answer_rate, during_answer_rate, baseline_service_level, during_service_level,
+            baseline_offered_share, during_offered_share
+        from src order by disruption_id, is_disrupted_site desc, absorbed_offered_count desc
+        """,
+        filters,
+        date_col=None,
     )

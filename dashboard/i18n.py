@@ -152,6 +152,99 @@ LABELS: dict[str, dict[str, str]] = {
     "seconds": {"zh": "秒", "en": "s"},
     "minutes": {"zh": "分钟", "en": "min"},
     "hours": {"zh": "小时", "en": "h"},
+    # one-contact resolution and effort
+    "episodes": {"zh": "服务事件数", "en": "Episodes"},
+    "censored_episodes": {
+        "zh": "删失事件数（未满观察期）",
+        "en": "Censored episodes (window not over)",
+    },
+    "evaluated_episodes": {"zh": "计入分母的事件", "en": "Episodes evaluated"},
+    "unknown_customer_contacts": {
+        "zh": "客户未知的联络（不计入事件）",
+        "en": "Contacts with unknown customer (not in episodes)",
+    },
+    "fcr_by_day": {"zh": "每日一次性解决率（按首次联络渠道）", "en": "Daily FCR by first channel"},
+    "fcr_by_intent": {"zh": "一次性解决率（按意图）", "en": "FCR by intent"},
+    "fcr_by_site": {"zh": "一次性解决率（按职场）", "en": "FCR by site"},
+    "effort_components": {
+        "zh": "费力分量（每个事件的平均值）",
+        "en": "Effort components (mean per episode)",
+    },
+    "component": {"zh": "分量", "en": "Component"},
+    "per_episode": {"zh": "每事件均值", "en": "Mean per episode"},
+    "agreement": {"zh": "费力指数与问卷 CES 的一致性", "en": "Effort index against survey CES"},
+    "rho_selection": {
+        "zh": "当前筛选下的秩相关系数（Spearman ρ）",
+        "en": "Rank correlation in this selection (Spearman ρ)",
+    },
+    "rho_help": {
+        "zh": "CES 7 分 = 非常容易，而费力指数越高越费力，因此有效的指数应呈现明显的负相关。",
+        "en": "CES 7 = very easy while the index rises with effort, so a useful index shows a "
+        "clearly negative ρ.",
+    },
+    "agreement_by_period": {
+        "zh": "各期秩相关（全部职场）",
+        "en": "Rank correlation per period (all sites)",
+    },
+    "surveyed_episodes": {"zh": "有问卷的事件", "en": "Surveyed episodes"},
+    # prediction and proactive
+    "judged_contacts": {"zh": "有预测的联络", "en": "Contacts with a prediction"},
+    "accuracy_by_day": {
+        "zh": "每日预测准确率（按渠道）",
+        "en": "Daily prediction accuracy by channel",
+    },
+    "precision_recall": {"zh": "按意图的精确率与召回率", "en": "Precision and recall per intent"},
+    "calibration": {"zh": "置信度校准（按十分位）", "en": "Calibration by confidence decile"},
+    "proactive_contacts": {"zh": "主动联络量", "en": "Proactive contacts"},
+    "proactive_by_channel": {"zh": "主动服务（按渠道）", "en": "Proactive service by channel"},
+    # value
+    "service_contacts": {"zh": "服务类联络", "en": "Service contacts"},
+    "harmed_offers": {
+        "zh": "随后投诉的已接受推荐",
+        "en": "Accepted offers followed by a complaint",
+    },
+    "value_by_day": {"zh": "每日接受推荐占比", "en": "Daily offer acceptance share"},
+    "value_by_site": {"zh": "价值共生（按职场）", "en": "Value co-creation by site"},
+    "value_by_intent": {"zh": "价值共生（按意图）", "en": "Value co-creation by intent"},
+    "value_by_agent": {
+        "zh": "价值共生（按坐席，关注高接受率同时高伤害率）",
+        "en": "Value co-creation by agent (watch high acceptance with high harm)",
+    },
+    "queue": {"zh": "队列", "en": "Queue"},
+    "agent": {"zh": "坐席", "en": "Agent"},
+    # back office
+    "received": {"zh": "接收工单", "en": "Items received"},
+    "completed": {"zh": "完成工单", "en": "Items completed"},
+    "open_past_sla": {"zh": "超时未完成", "en": "Open past SLA"},
+    "review_minutes": {"zh": "平均审核时长", "en": "Mean review time"},
+    "bo_daily": {"zh": "每日超时率（按业务类型）", "en": "Daily overtime rate by business type"},
+    "bo_by_type": {"zh": "按业务类型", "en": "By business type"},
+    "bo_by_shift": {"zh": "按班次", "en": "By shift"},
+    "bo_by_branch": {"zh": "按网点（前 50）", "en": "By branch (top 50)"},
+    "outliers": {
+        "zh": "审核员多次偏离（最近 4 周中至少 3 周 |z| > 2）",
+        "en": "Reviewer outliers (|z| > 2 in at least 3 of the last 4 weeks)",
+    },
+    "z_latest": {"zh": "最近一周审核员 z 值", "en": "Reviewer z-scores, latest week"},
+    "change_impact": {"zh": "变更影响（前后对比）", "en": "Change impact (before / after)"},
+    # workforce
+    "by_work_mode": {"zh": "按工作模式（居家 / 职场）", "en": "By work mode (home / office)"},
+    "by_site": {"zh": "按职场", "en": "By site"},
+    "by_team": {"zh": "按团队", "en": "By team"},
+    "disruptions": {"zh": "业务连续性事件", "en": "Disruptions"},
+    "attendance_by_day": {"zh": "每日出勤率（按职场）", "en": "Daily attendance by site"},
+    "absorbed": {
+        "zh": "事件期间各职场吸收的呼入量（相对基线预期）",
+        "en": "Volume absorbed by each site during the disruption (against the baseline)",
+    },
+    "during_vs_baseline": {
+        "zh": "事件期间与基线的接通率和服务水平",
+        "en": "Answer rate and service level during the disruption against the baseline",
+    },
+    "disruption_note": {
+        "zh": "业务连续性事件按自身期间计算，不受日期筛选影响。",
+        "en": "Disruptions are measured over their own period; the date filter does not apply.",
+    },
     # data quality
     "latest_checks": {"zh": "最新检查结果", "en": "Latest checks"},
     "quality_pending": {
@@ -266,6 +359,8 @@ def fmt_unit(value: Any, unit: str, lang: str) -> str:
         return fmt_pct(value, lang)
     if unit == "seconds":
         return fmt_seconds(value, lang)
+    if unit == "minutes":
+        return fmt_minutes(value, lang)
     if unit == "amount":
         return fmt_amount(value, lang)
     if unit == "count":

@@ -17,16 +17,38 @@ from dataclasses import dataclass, replace
 
 # units: rate (share 0-1), seconds, score (plain number), per10k, per1000,
 # ratio (0-1 shown as %), index (0-100), amount (CNY), hours, count
-UNITS = ("rate", "seconds", "score", "per10k", "per1000", "index", "amount", "hours", "count")
+UNITS = (
+    "rate",
+    "seconds",
+    "minutes",
+    "score",
+    "per10k",
+    "per1000",
+    "index",
+    "amount",
+    "hours",
+    "count",
+)
 
 
 @dataclass(frozen=True)
 class Source:
+    """Where a figure lives: value = scale x sum(numerator) / sum(denominator).
+
+    `numerator` / `denominator` are column names (summed), or, for a ratio of
+    ratios such as home/office productivity, aggregate SQL expressions
+    (anything containing a parenthesis is used as written).
+    """
+
     table: str
     numerator: str
     denominator: str
     date_col: str = "contact_date"
     scale: float = 1.0
+
+    def aggregate(self, part: str) -> str:
+        column = self.numerator if part == "numerator" else self.denominator
+        return column if "(" in column else f"sum({column})"
 
 
 @dataclass(frozen=True)
@@ -305,7 +327,7 @@ _METRICS: tuple[Metric, ...] = (
         "Back-office processing time",
         "从接收到完成的平均分钟数（按业务类型、网点、审核员、班次、日）。",
         "Mean minutes from received to completed (per business type, branch, reviewer, shift, day).",
-        "score",
+        "minutes",
         "lower_is_better",
         "backoffice",
     ),
@@ -380,6 +402,7 @@ PROACTIVE = "marts.mart_proactive_daily"
 VALUE = "marts.mart_value_daily"
 BACKOFFICE = "marts.mart_backoffice_daily"
 WORKFORCE = "marts.mart_workforce_daily"
+HOME_OFFICE = "marts.mart_workforce_home_office_daily"
 
 
 def _rate(table: str, name: str, date_col: str = "contact_date", scale: float = 1.0) -> Source:
@@ -396,8 +419,8 @@ SOURCES: dict[str, Source] = {
     "proactive_share": _rate(PROACTIVE, "proactive_share"),
     "preemption_rate": _rate(PROACTIVE, "preemption_rate"),
     "offer_acceptance_share": _rate(VALUE, "offer_acceptance_share"),
-    "value_per_1000": _rate(VALUE, "value_per_1000", scale=1000.0),
-    "value_harm_rate": _rate(VALUE, "value_harm_rate"),
+    "value_per_1000": _rate(VALUE, "value_per_1000"),  # numerator already x 1,000
+    "value_harm_rate": _rate(VALUE, "harm_rate"),
     "answer_rate": _rate(HOTLINE, "answer_rate"),
     "service_level": _rate(HOTLINE, "service_level"),
     "asa_seconds": _rate(HOTLINE, "asa_seconds"),
@@ -411,6 +434,18 @@ SOURCES: dict[str, Source] = {
     "complaint_rate_per_10k": _rate(HOTLINE, "complaints_per_10k", scale=10000.0),
     "nps": _rate(HOTLINE, "nps", scale=100.0),
     "csat": _rate(HOTLINE, "csat_rate"),
+    "bo_processing_minutes": _rate(BACKOFFICE, "processing_seconds", "received_date", 1 / 60),
+    "bo_reject_return_rate": _rate(BACKOFFICE, "rejection_return_rate", "received_date"),
+    "bo_overtime_rate": _rate(BACKOFFICE, "overtime_rate", "received_date"),
+    "bo_first_time_right": _rate(BACKOFFICE, "first_time_right_rate", "received_date"),
+    "contacts_per_logged_in_hour": _rate(WORKFORCE, "contacts_per_logged_in_hour", "activity_date"),
+    "attendance_rate": _rate(WORKFORCE, "attendance_rate", "activity_date"),
+    "home_office_productivity_ratio": Source(
+        HOME_OFFICE,
+        "sum(home_handled_contact_count) / nullif(sum(home_logged_in_hours), 0)",
+        "sum(office_handled_contact_count) / nullif(sum(office_logged_in_hours), 0)",
+        "activity_date",
+    ),
 }
 
 METRICS: dict[str, Metric] = {

@@ -146,3 +146,10 @@ def selected_point(event: Any, fields: list[str]) -> dict[str, Any] | None:
             point = points[0]
             return {name: point.get(name) for name in fields if point.get(name) is not None}
     return None
+
+
+def require(table: str, lang: str) -> None:
+    """Stop the page with one notice when its main source is not published."""
+    if not data.has_table(table):
+        st.warning(f"{t('no_source', lang)}: `{table}`")
+        st.stop()

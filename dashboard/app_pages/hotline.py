@@ -14,7 +14,7 @@ lang, filters = page.lang, page.filters
 totals = data.hotline_totals(filters)
 if ui.show_result(totals, lang):
     row = totals.frame.row(0, named=True)
-    cols = st.columns(6)
+    cols = [*st.columns(3), *st.columns(3)]
     cols[0].metric(t("offered", lang), fmt_int(row["offered_count"], lang))
     ui.metric_tile(cols[1], "service_level", fmt_pct(row["service_level"], lang), lang)
     ui.metric_tile(cols[2], "answer_rate", fmt_pct(row["answer_rate"], lang), lang)
@@ -26,7 +26,10 @@ heat = data.hotline_heatmap(filters)
 event = ui.chart(heat, charts.weekday_hour_heatmap, t("heatmap_title", lang), lang, on_select=True)
 if not heat.missing and not heat.restricted and not heat.empty:
     picked = ui.selected_point(event, ["contact_weekday", "contact_hour"])
-    cells = heat.frame.filter(pl.col("offered_count") > 0)
+    # the worst cell among those carrying at least half the median volume
+    volume = heat.frame.filter(pl.col("offered_count") > 0)
+    floor = (volume["offered_count"].median() or 0) / 2
+    cells = volume.filter(pl.col("offered_count") >= floor)
     if not picked and cells.height:
         worst = cells.sort("service_level", nulls_last=True).row(0, named=True)
         picked = {
