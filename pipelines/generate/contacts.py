@@ -414,18 +414,20 @@ class ContactSimulator:
         site = np.full(skill.size, -1, dtype=np.int64)
         mode = np.full(skill.size, -1, dtype=np.int8)
         if mask.any():
-            a = self.wf.assign(skill[mask], cal.abs_interval(at[mask]), rng.random(int(mask.sum())))
-            day = np.clip(cal.day_of(at[mask]), 0, self.p.days - 1)
+            row = self.wf.assign(
+                skill[mask], cal.abs_interval(at[mask]), rng.random(int(mask.sum()))
+            )
+            a = self.wf.row_agent[row]
             agent[mask] = a
-            site[mask] = self.wf.site_of(a, day)
-            mode[mask] = np.maximum(self.wf.mode_by_day[a, day], 0)
+            site[mask] = self.wf.site_of(a, self.wf.row_day[row])
+            mode[mask] = self.wf.row_home[row]
         return agent, site, mode
 
     def _queue_site(self, queue: np.ndarray, t: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Site where an unanswered call waited: the site of a staffed agent of that queue."""
         skill = np.maximum(queue, 0)
-        a = self.wf.assign(skill, cal.abs_interval(t), rng.random(queue.size))
-        return self.wf.site_of(a, np.clip(cal.day_of(t), 0, self.p.days - 1))
+        row = self.wf.assign(skill, cal.abs_interval(t), rng.random(queue.size))
+        return self.wf.site_of(self.wf.row_agent[row], self.wf.row_day[row])
 
     def _call_record(
         self, a: Attempts, ivr: dict[str, np.ndarray], handled: np.ndarray, rng: np.random.Generator

@@ -67,15 +67,20 @@ def forecast_required(
     intent = sk.slot_intent
     phone = sk.slot_channel == PHONE
     queued = (1 - np.where(sk.slot_escalated, 0.0, bot[intent])) * 1.06
-    per_queue = np.bincount(
-        intent_queue[intent[phone]], weights=queued[phone], minlength=len(queue_names)
-    )
+    # the planners know the intraday shape of each queue from history
+    q_of_slot = intent_queue[intent[phone]]
+    tod = (sk.slot_t[phone] % cal.DAY) // cal.INTERVAL
+    shape = np.bincount(
+        q_of_slot * cal.INTERVALS_PER_DAY + tod,
+        weights=queued[phone],
+        minlength=len(queue_names) * cal.INTERVALS_PER_DAY,
+    ).reshape(len(queue_names), cal.INTERVALS_PER_DAY)
     f_act = cal.weekday_factors(params) * np.where(cal.surge_mask(params), params.surge_factor, 1.0)
     f_fc = cal.forecast_day_factors(params)
     share = f_fc / f_act.sum()
     out: dict[str, np.ndarray] = {}
     for q, name in enumerate(queue_names):
-        calls = per_queue[q] * share[:, None] * cal.PHONE_PROFILE[None, :]
+        calls = share[:, None] * shape[q][None, :]
         lam = calls / cal.INTERVAL
         need = required_agents(
             lam.ravel(),
@@ -86,12 +91,10 @@ def forecast_required(
         )
         out[name] = need.reshape(lam.shape).astype(float)
     online = ~phone
-    work = (
-        np.where(np.isin(sk.slot_channel, (CHAT, APP)), 420.0 / params.chat_concurrency, 500.0)
-        * 1.15
-    )
-    total = float(work[online].sum()) * 1.05
-    load = total * share[:, None] * cal.ONLINE_PROFILE[None, :]
+    work = np.where(np.isin(sk.slot_channel, (CHAT, APP)), 420.0 / params.chat_concurrency, 500.0)
+    tod = (sk.slot_t[online] % cal.DAY) // cal.INTERVAL
+    shape = np.bincount(tod, weights=work[online] * 1.15 * 1.05, minlength=cal.INTERVALS_PER_DAY)
+    load = share[:, None] * shape[None, :]
     out[ONLINE_SKILL] = np.maximum(np.ceil(load / (cal.INTERVAL * 0.72)), 1.0)
     return out
 

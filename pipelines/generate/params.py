@@ -81,13 +81,14 @@ class GeneratorParams:
     surge_planned_fraction: float = 0.5  # share of the uplift the planners foresaw
 
     # --- queues and staffing -------------------------------------------------
-    mean_patience_seconds: float = 240.0
+    mean_patience_seconds: float = 420.0
     impatient_share: float = 0.04
     impatient_mean_seconds: float = 4.0
     service_level_target: float = 0.80
     service_level_seconds: int = 20
     short_abandon_seconds: int = 5
     max_occupancy: float = 0.88
+    staffing_budget: float = 0.80  # share of the Erlang-recommended headcount funded
     callback_offer_after_seconds: int = 90
     callback_acceptance: float = 0.2
     chat_concurrency: float = 2.5

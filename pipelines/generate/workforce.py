@@ -30,7 +30,7 @@ from pipelines.generate.params import SITE_AGENT_SHARE, GeneratorParams, Referen
 SHIFT_INTERVALS = 18  # 9 hours including a 1-hour break
 SHIFT_WORK_SECONDS = 8 * 3600
 NIGHT_START = 44  # 22:00
-LATEST_DAY_START = 28  # 14:00
+LATEST_DAY_START = 32  # 16:00 (ends at 01:00)
 EARLIEST_DAY_START = 12  # 06:00
 EARLY_CARRY = 14  # a night shift covers up to 07:00 the next day
 OFFICE, HOME = 0, 1
@@ -49,11 +49,13 @@ class Workforce:
     site_codes: list[str]
     agents_frame: pl.DataFrame  # agents.csv rows (contact centre)
     shifts: pl.DataFrame  # one row per agent-day (internal columns)
-    mode_by_day: np.ndarray  # (agents, days) int8: -1 off/absent, 0 office, 1 home
     effective: np.ndarray  # (skills, abs intervals) effective agents
     _keys: np.ndarray
     _cum: np.ndarray
-    _agent: np.ndarray
+    _row: np.ndarray  # present-shift row of each table entry
+    row_agent: np.ndarray  # per present shift: agent, day, works from home
+    row_day: np.ndarray
+    row_home: np.ndarray
     _fill: np.ndarray  # (skills, abs intervals) nearest staffed interval
 
     @property
@@ -61,7 +63,7 @@ class Workforce:
         return self.effective.shape[1]
 
     def assign(self, skill: np.ndarray, interval: np.ndarray, u: np.ndarray) -> np.ndarray:
-        """Agent numbers answering contacts in (skill, interval), drawn by weight."""
+        """Present-shift rows answering contacts in (skill, interval), drawn by weight."""
         interval = np.clip(interval, 0, self.n_abs - 1)
         interval = self._fill[skill, interval]
         key = skill.astype(np.int64) * self.n_abs + interval
@@ -72,7 +74,7 @@ class Workforce:
         target = base + u * (top - base)
         idx = np.searchsorted(self._cum, target, side="right")
         idx = np.clip(idx, lo, np.maximum(hi - 1, lo))
-        return self._agent[idx]
+        return self._row[idx]
 
     def site_of(self, agent: np.ndarray, day: np.ndarray) -> np.ndarray:
         return np.where(
@@ -97,7 +99,8 @@ def headcount_need(required_effective: np.ndarray, params: GeneratorParams) -> n
         * params.attendance
         * (SHIFT_WORK_SECONDS / (SHIFT_INTERVALS * INTERVAL))
     )
-    return np.maximum(np.ceil(required_effective / per_agent), 1).astype(np.int64)
+    need = required_effective * params.staffing_budget / per_agent
+    return np.maximum(np.ceil(need), 1).astype(np.int64)
 
 
 def cover_with_shifts(need: np.ndarray) -> list[list[int]]:
@@ -383,7 +386,7 @@ def _staffing_tables(
     wf_shifts: pl.DataFrame, n_skills: int, n_abs: int, params: GeneratorParams
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     present = wf_shifts.filter(pl.col("present"))
-    agent = present["agent"].to_numpy()
+    agent = np.arange(present.height)
     skill = present["skill"].to_numpy()
     first = present["day"].to_numpy() * INTERVALS_PER_DAY + present["start"].to_numpy()
     prod = np.where(present["home"].to_numpy(), params.home_productivity, 1.0)
@@ -442,9 +445,7 @@ def plan_workforce(
     n_agents = roster.skill.size
     ids = _agent_ids(n_agents, "A")
     move_day, site_after = _movers(roster, params, len(site_codes), rng)
-    mode = np.full((n_agents, params.days), -1, dtype=np.int8)
     pres = frame.filter(pl.col("present"))
-    mode[pres["agent"].to_numpy(), pres["day"].to_numpy()] = pres["home"].to_numpy().astype(np.int8)
     n_abs = params.days * INTERVALS_PER_DAY
     effective, keys, cum, agent, fill = _staffing_tables(frame, len(skills), n_abs, params)
     return Workforce(
@@ -459,11 +460,13 @@ def plan_workforce(
             ids, roster, skills, site_codes, move_day, site_after, params, rng
         ),
         shifts=frame,
-        mode_by_day=mode,
         effective=effective,
         _keys=keys,
         _cum=cum,
-        _agent=agent,
+        _row=agent,
+        row_agent=pres["agent"].to_numpy(),
+        row_day=pres["day"].to_numpy(),
+        row_home=pres["home"].to_numpy(),
         _fill=fill,
     )
 
