@@ -120,17 +120,13 @@ checks as (
     union all
 
     select
-        'value contacts = handled customer service contacts',
-        (
-            select sum(service_contact_count) + sum(unknown_customer_contact_count)
-            from {{ ref('mart_value_daily') }}
-        ),
+        'value contacts = handled service (non-sales) contacts',
+        (select sum(service_contact_count) from {{ ref('mart_value_daily') }}),
         (
             select count(*) from contacts
             left join intents
                 on contacts.intent = intents.intent_code
             where contacts.is_handled
-                and contacts.initiated_by = 'customer'
                 and coalesce(cast(intents.is_sales as integer), 0) = 0
         )
 

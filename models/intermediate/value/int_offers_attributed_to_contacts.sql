@@ -5,9 +5,10 @@
     value_window_days (inclusive) after the acceptance.
     - An offer credits only the contact it was made in, never later contacts
       that preceded the acceptance (no double counting, no last-touch).
-    - A service contact is handled, customer-initiated, of a known customer,
-      and its final intent is not a sales intent (seeds/intents.csv
-      is_sales); proactive contacts are measured by pre-emption instead.
+    - A service contact is any handled contact whose final intent is not a
+      sales intent (seeds/intents.csv is_sales; no intent counts as
+      service), whoever started it and whether or not the customer is
+      identified: PRODUCT.md's words, read literally.
     - Censoring: the acceptance window of a contact that started less than
       value_window_days before the end of the data is not fully observed;
       the complaint window of an acceptance less than value_window_days
@@ -58,8 +59,6 @@ offers_joined as (
         contacts.data_end_at,
         coalesce(
             contacts.is_handled
-            and contacts.initiated_by = 'customer'
-            and contacts.customer_id is not null
             and coalesce(cast(intents.is_sales as integer), 0) = 0,
             false
         ) as is_service_contact

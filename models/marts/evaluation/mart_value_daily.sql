@@ -1,7 +1,7 @@
 {#- Value co-creation (价值共生) by day, site, channel, intent, team and agent
-    of the service contact (handled, customer-initiated, known customer,
-    intent not a sales intent), over contacts whose value window is fully
-    observed (not censored):
+    of the service contact (any handled contact whose intent is not a sales
+    intent), over contacts whose value window is fully observed (not
+    censored):
     - offer acceptance share = contacts with an offer made in them and
       accepted within value_window_days / service contacts;
     - value per 1,000 contacts = value_per_1000_numerator (1,000 x CNY
@@ -39,7 +39,6 @@ service_contacts as (
         coalesce(contacts.intent, 'unknown') as intent,
         coalesce(contacts.team, 'unassigned') as team,
         contacts.agent_id,
-        contacts.customer_id is not null as has_known_customer,
         {{ seconds_between('contacts.started_at', 'contacts.data_end_at') }}
             < {{ var('value_window_days') }} * 86400 as is_value_censored
 
@@ -47,7 +46,6 @@ service_contacts as (
     left join intents
         on contacts.intent = intents.intent_code
     where contacts.is_handled
-        and contacts.initiated_by = 'customer'
         and coalesce(cast(intents.is_sales as integer), 0) = 0
 
 ),
@@ -99,28 +97,27 @@ final as (
         intent,
         team,
         agent_id,
-        sum(case when has_known_customer then 1 else 0 end) as service_contact_count,
-        sum(case when not has_known_customer then 1 else 0 end) as unknown_customer_contact_count,
-        sum(case when has_known_customer and is_value_censored then 1 else 0 end)
+        count(*) as service_contact_count,
+        sum(case when is_value_censored then 1 else 0 end)
             as value_censored_contact_count,
         sum(
-            case when has_known_customer and not is_value_censored and accepted_offer_count > 0 then 1 else 0 end
+            case when not is_value_censored and accepted_offer_count > 0 then 1 else 0 end
         ) as offer_acceptance_share_numerator,
-        sum(case when has_known_customer and not is_value_censored then 1 else 0 end)
+        sum(case when not is_value_censored then 1 else 0 end)
             as offer_acceptance_share_denominator,
         1000 * sum(
-            case when has_known_customer and not is_value_censored then accepted_value_cny else 0 end
+            case when not is_value_censored then accepted_value_cny else 0 end
         ) as value_per_1000_numerator,
-        sum(case when has_known_customer and not is_value_censored then 1 else 0 end)
+        sum(case when not is_value_censored then 1 else 0 end)
             as value_per_1000_denominator,
-        sum(case when has_known_customer and not is_value_censored then accepted_offer_count else 0 end)
+        sum(case when not is_value_censored then accepted_offer_count else 0 end)
             as offer_take_up_rate_numerator,
-        sum(case when has_known_customer and not is_value_censored then offer_count else 0 end)
+        sum(case when not is_value_censored then offer_count else 0 end)
             as offer_take_up_rate_denominator,
-        sum(case when has_known_customer then harm_offer_count else 0 end) as harm_rate_numerator,
-        sum(case when has_known_customer then harm_observed_offer_count else 0 end)
+        sum(harm_offer_count) as harm_rate_numerator,
+        sum(harm_observed_offer_count)
             as harm_rate_denominator,
-        sum(case when has_known_customer then harm_censored_offer_count else 0 end)
+        sum(harm_censored_offer_count)
             as harm_censored_offer_count
 
     from contacts_valued
