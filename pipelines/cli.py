@@ -216,6 +216,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8501)
     p.set_defaults(func=cmd_dashboard)
 
+    from pipelines.bench import add_parser as add_bench
+
+    add_bench(sub)
+
     p = sub.add_parser("demo", help="generate demo data, run the pipeline, serve the dashboard")
     p.add_argument("--days", type=int, default=90)
     p.add_argument("--seed", type=int, default=20260601)

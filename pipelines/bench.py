@@ -1,0 +1,323 @@
+"""`serviq bench`: where serviq stands, stage by stage.
+
+Generates data first (not timed), then runs every stage as its own child
+process — ingest, check, build, publish, the dashboard's pages, one
+export — and reports wall time, rows per second and peak memory (the
+child's maximum resident set size, from `wait4`). It also times the floor
+for the same landing files: a bare DuckDB load, `create table as select *
+from read_csv(...)` per entity, and prints serviq's end-to-end time as a
+ratio of that floor.
+
+Benchmarks print figures; tests assert behaviour. Nothing here is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipelines.settings import REPO_ROOT
+
+STAGES = ("ingest", "check", "build", "publish")
+
+
+@dataclass
+class StageResult:
+    stage: str
+    wall_seconds: float
+    peak_rss_mib: float
+    rows: int | None = None
+    ok: bool = True
+    detail: str = ""
+
+    @property
+    def rows_per_second(self) -> float | None:
+        if not self.rows or not self.wall_seconds:
+            return None
+        return self.rows / self.wall_seconds
+
+
+@dataclass
+class BenchReport:
+    contacts: int
+    days: int
+    stages: list[StageResult] = field(default_factory=list)
+    pages: dict[str, dict[str, float]] = field(default_factory=dict)
+    floor_seconds: float | None = None
+    generate_seconds: float | None = None
+
+    @property
+    def end_to_end_seconds(self) -> float:
+        return sum(s.wall_seconds for s in self.stages if s.stage in STAGES)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["end_to_end_seconds"] = self.end_to_end_seconds
+        data["floor_ratio"] = (
+            self.end_to_end_seconds / self.floor_seconds if self.floor_seconds else None
+        )
+        for stage, raw in zip(self.stages, data["stages"], strict=True):
+            raw["rows_per_second"] = stage.rows_per_second
+        return data
+
+
+def run_child(stage: str, cmd: list[str], env: dict[str, str]) -> StageResult:
+    """Run one stage in a child process; wall time and the child's peak RSS."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    out_chunks: list[bytes] = []
+    err = proc.stderr.read()
+    out_chunks.append(proc.stdout.read())
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - start
+    text = (err or b"").decode("utf-8", "replace").strip().splitlines()
+    return StageResult(
+        stage=stage,
+        wall_seconds=wall,
+        peak_rss_mib=usage.ru_maxrss / 1024.0,
+        ok=proc.returncode == 0,
+        detail=(text[-1] if text else "") if proc.returncode else "",
+    )
+
+
+def serviq(*args: str) -> list[str]:
+    return [sys.executable, "-m", "pipelines.cli", *args]
+
+
+def has_command(name: str) -> bool:
+    from pipelines.cli import build_parser
+
+    parser = build_parser()
+    for action in parser._subparsers._group_actions:  # type: ignore[union-attr]
+        choices = getattr(action, "choices", None) or {}
+        if name in choices:
+            return True
+    return False
+
+
+def count_rows(warehouse: Path) -> int:
+    import duckdb
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        rows = con.execute(
+            "select coalesce(sum(rows_loaded), 0) from audit.load_audit where status = 'loaded'"
+        ).fetchall()
+        return int(rows[0][0])
+    finally:
+        con.close()
+
+
+FLOOR_SCRIPT = r"""
+import sys, time, duckdb, pathlib
+landing, target = pathlib.Path(sys.argv[1]), sys.argv[2]
+con = duckdb.connect(target)
+start = time.perf_counter()
+globs = {
+    "calls": ("read_csv", "calls/*.csv"),
+    "tickets": ("read_json", "tickets/*.jsonl"),
+    "backoffice_items": ("read_csv", "_utf8/backoffice/*.csv"),
+    "surveys": ("read_csv", "surveys/*.csv"),
+    "offers": ("read_csv", "offers/*.csv"),
+    "complaints": ("read_csv", "complaints/*.csv"),
+    "agents": ("read_csv", "reference/agents.csv"),
+    "agent_shifts": ("read_csv", "workforce/*.csv"),
+}
+for table, (reader, pattern) in globs.items():
+    if not list(landing.glob(pattern)):
+        continue
+    con.execute(f"create table {table} as select * from {reader}('{landing / pattern}')")
+con.close()
+print(time.perf_counter() - start)
+"""
+
+
+def transcode_for_floor(landing: Path) -> None:
+    """DuckDB's bare reader has no GB18030: give the floor UTF-8 copies (untimed)."""
+    out = landing / "_utf8" / "backoffice"
+    out.mkdir(parents=True, exist_ok=True)
+    for path in sorted((landing / "backoffice").glob("*.csv")):
+        text = path.read_bytes().decode("gb18030")
+        (out / path.name).write_text(text, encoding="utf-8")
+
+
+def floor(landing: Path, work: Path, env: dict[str, str]) -> float:
+    transcode_for_floor(landing)
+    target = work / "floor.duckdb"
+    target.unlink(missing_ok=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", FLOOR_SCRIPT, str(landing), str(target)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    shutil.rmtree(landing / "_utf8", ignore_errors=True)
+    return float(proc.stdout.strip().splitlines()[-1])
+
+
+def page_files() -> list[str]:
+    pages = sorted((REPO_ROOT / "dashboard" / "app_pages").glob("*.py"))
+    return [f"app_pages/{p.name}" for p in pages if not p.name.startswith("_")]
+
+
+def time_pages(env: dict[str, str], repeat: int) -> dict[str, dict[str, float]]:
+    """Render every page `repeat` times with AppTest in a child; p50/p95 seconds."""
+    script = (
+        "import json, sys, time\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        "pages, repeat = json.loads(sys.argv[1]), int(sys.argv[2])\n"
+        "app = sys.argv[3]\n"
+        "out = {}\n"
+        "for page in pages:\n"
+        "    times = []\n"
+        "    for i in range(repeat + 1):\n"
+        "        at = AppTest.from_file(app, default_timeout=120)\n"
+        "        at.run()\n"
+        "        start = time.perf_counter()\n"
+        "        at.switch_page(page).run()\n"
+        "        took = time.perf_counter() - start\n"
+        "        if at.exception:\n"
+        "            raise SystemExit(f'{page}: {at.exception[0].message}')\n"
+        "        if i:\n"
+        "            times.append(took)\n"
+        "    out[page] = times\n"
+        "print(json.dumps(out))\n"
+    )
+    app = str(REPO_ROOT / "dashboard" / "streamlit_app.py")
+    proc = subprocess.run(
+        [sys.executable, "-c", script, json.dumps(page_files()), str(repeat), app],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        lines = (proc.stderr or proc.stdout).strip().splitlines()
+        return {"error": {"message": lines[-1] if lines else "page timing failed"}}  # type: ignore[dict-item]
+    raw: dict[str, list[float]] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return {page: _percentiles(times) for page, times in raw.items()}
+
+
+def _percentiles(times: list[float]) -> dict[str, float]:
+    ordered = sorted(times)
+    p95_index = max(0, min(len(ordered) - 1, round(0.95 * (len(ordered) - 1))))
+    return {
+        "p50_ms": statistics.median(ordered) * 1000,
+        "p95_ms": ordered[p95_index] * 1000,
+        "runs": float(len(ordered)),
+    }
+
+
+def run_bench(
+    contacts: int, days: int, work: Path, repeat: int, seed: int, with_export: bool
+) -> BenchReport:
+    from pipelines.generate import GeneratorParams, generate
+
+    work.mkdir(parents=True, exist_ok=True)
+    for stale in ("warehouse.duckdb", "warehouse.duckdb.wal", "serving.duckdb"):
+        (work / stale).unlink(missing_ok=True)
+    shutil.rmtree(work / "landing", ignore_errors=True)
+    env = {
+        **os.environ,
+        "SERVIQ_HOME": str(work),
+        "SERVIQ_PII_KEY": os.environ.get("SERVIQ_PII_KEY", "serviq-bench-key-not-for-production"),
+    }
+    report = BenchReport(contacts=contacts, days=days)
+    per_day = max(1, round(contacts / days))
+    print(f"bench: generating {contacts:,} contacts over {days} days (not timed)", file=sys.stderr)
+    start = time.perf_counter()
+    generate(GeneratorParams(days=days, contacts_per_day=per_day, seed=seed), work / "landing")
+    report.generate_seconds = time.perf_counter() - start
+
+    for stage in STAGES:
+        if not has_command(stage):
+            print(f"bench: {stage}: no such command yet, skipped", file=sys.stderr)
+            continue
+        print(f"bench: {stage} ...", file=sys.stderr)
+        result = run_child(stage, serviq(stage), env)
+        if stage == "ingest" and result.ok:
+            result.rows = count_rows(work / "warehouse.duckdb")
+        report.stages.append(result)
+        if not result.ok:
+            print(f"bench: {stage} failed: {result.detail}", file=sys.stderr)
+            return report
+
+    print("bench: dashboard pages ...", file=sys.stderr)
+    report.pages = time_pages(env, repeat)
+    if with_export and has_command("export"):
+        print("bench: export ...", file=sys.stderr)
+        out = work / "exports"
+        report.stages.append(
+            run_child(
+                "export",
+                serviq("export", "--period", "month", "--format", "xlsx,pdf", "--out", str(out)),
+                env,
+            )
+        )
+    print("bench: floor (bare DuckDB load) ...", file=sys.stderr)
+    report.floor_seconds = floor(work / "landing", work, env)
+    return report
+
+
+def render(report: BenchReport) -> str:
+    lines = [
+        f"serviq bench — {report.contacts:,} contacts, {report.days} days, {os.cpu_count()} cores",
+        "",
+        f"{'stage':<10} {'wall s':>8} {'rows/s':>12} {'peak MiB':>9}  status",
+    ]
+    for s in report.stages:
+        rate = f"{s.rows_per_second:,.0f}" if s.rows_per_second else "-"
+        status = "ok" if s.ok else f"FAILED: {s.detail}"
+        lines.append(
+            f"{s.stage:<10} {s.wall_seconds:>8.1f} {rate:>12} {s.peak_rss_mib:>9.0f}  {status}"
+        )
+    lines.append(
+        f"{'end-to-end':<10} {report.end_to_end_seconds:>8.1f}   (ingest+check+build+publish)"
+    )
+    if report.floor_seconds:
+        ratio = report.end_to_end_seconds / report.floor_seconds
+        lines.append(
+            f"{'floor':<10} {report.floor_seconds:>8.1f}   bare DuckDB load; ratio {ratio:.1f}x"
+        )
+    if report.pages:
+        lines += ["", f"{'page':<28} {'p50 ms':>8} {'p95 ms':>8}"]
+        for page, figures in report.pages.items():
+            if "p50_ms" in figures:
+                lines.append(f"{page:<28} {figures['p50_ms']:>8.0f} {figures['p95_ms']:>8.0f}")
+            else:
+                lines.append(f"{page:<28} {figures}")
+    return "\n".join(lines)
+
+
+def add_parser(subparsers: Any) -> None:
+    p = subparsers.add_parser("bench", help="time every stage on generated data")
+    p.add_argument("--contacts", type=int, default=1_000_000, help="contacts to generate")
+    p.add_argument("--days", type=int, default=30)
+    p.add_argument("--repeat", type=int, default=5, help="page renders per page")
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--work", help="working folder (default: a temporary folder)")
+    p.add_argument("--json", help="also write the figures as JSON to this file")
+    p.add_argument("--no-export", action="store_true")
+    p.set_defaults(func=cmd_bench)
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="serviq-bench-"))
+    report = run_bench(args.contacts, args.days, work, args.repeat, args.seed, not args.no_export)
+    print(render(report))
+    if args.json:
+        Path(args.json).write_text(json.dumps(report.to_json(), indent=2), encoding="utf-8")
+    return 0 if all(s.ok for s in report.stages) else 1
