@@ -189,7 +189,8 @@ def build_skeleton(params: GeneratorParams, ref: Reference, rng: np.random.Gener
     start = day * cal.DAY + _time_of_day(channel, rng)
     # unknown customers make one contact per issue; scale so their share of contacts holds
     u = params.unknown_customer_share
-    anon = rng.random(n) < u * slots_per_issue / (1 - u + u * slots_per_issue)
+    rows_known = slots_per_issue * (1 + pro_rows)  # contact rows per known issue, incl. proactive
+    anon = rng.random(n) < u * rows_known / (1 - u + u * rows_known)
 
     # proactive topics
     handled_target = s / (1 - s) * n * slots_per_issue / pickup_mix

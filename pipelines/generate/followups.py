@@ -183,6 +183,7 @@ def offers(
         rng.integers(60, 900, m),
     )
     accepted_at = np.where(accepted & (recommended + delay < end), recommended + delay, -1)
+    made_in_period = recommended < end
     return pl.DataFrame(
         {
             "contact_id": o.contact_id,
@@ -194,7 +195,7 @@ def offers(
             "contact_t": o.t,
             "is_service": plan.is_service[idx],
         }
-    )
+    ).filter(pl.Series(made_in_period))
 
 
 def mis_selling_complaints(

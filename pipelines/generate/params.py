@@ -113,7 +113,7 @@ class GeneratorParams:
     backoffice_return_rate: float = 0.06
     outlier_reviewers: int = 3
     outlier_review_time_factor: float = 1.9
-    outlier_rejection_factor: float = 3.5
+    outlier_rejection_factor: float = 5.0
     outlier_week_share: float = 0.9
     intervention_business_type: str = "account_filing"
     intervention_date: dt.date = dt.date(2026, 7, 13)

@@ -98,8 +98,9 @@ def wait_model(
     mean_patience: float,
     impatient_share: float,
     impatient_mean: float,
+    iterations: int = 12,
 ) -> WaitModel:
-    """Solve abandonment and effective load together, per cell."""
+    """Solve abandonment and effective load together, per cell (damped fixed point)."""
     lam = np.asarray(arrivals_per_second, dtype=float)
     s = np.asarray(service_seconds, dtype=float)
     n = np.floor(np.asarray(effective_agents, dtype=float) + 0.5).astype(np.int64)
@@ -107,7 +108,7 @@ def wait_model(
     p_ab = np.zeros_like(lam)
     p_wait = np.ones_like(lam)
     rate = np.full_like(lam, 1e-3)
-    for _ in range(20):
+    for _ in range(iterations):
         lam_eff = lam * (1.0 - p_ab)
         load = np.minimum(lam_eff * s, np.maximum(n - 0.02, 0.0))
         b = erlang_b(load, n)

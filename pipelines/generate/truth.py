@@ -315,7 +315,7 @@ def build_truth(
         "fcr": ep["expected_fcr"],
         "prediction_accuracy": _rate(t.get("pred_confidence_sum", 0), t.get("pred_with_intent", 0)),
         "bot_containment": _rate(t.get("ai_contain_probability_sum", 0), t.get("ai_reached", 0)),
-        "proactive_share": params.proactive_share,
+        "proactive_share": _expected_proactive_share(params, sk, c),
         "preemption_rate": params.preemption_rate,
         "escalation_rate": _rate(c.get("escalation_probability_sum", 0), handled),
         "offer_acceptance_rate": _rate(
@@ -328,7 +328,9 @@ def build_truth(
         "backoffice_rejection_rate": bo["expected_rejection_rate"],
         "backoffice_return_rate": bo["expected_return_rate"],
         "home_productivity_ratio": params.home_productivity,
-        "attendance": params.attendance,
+        "attendance": _rate(
+            wf.shifts.filter(pl.col("scheduled"))["attend_p"].sum(), wf.shifts["scheduled"].sum()
+        ),
         "unknown_customer_share": params.unknown_customer_share,
         "intervention_effect_seconds": round(filing_effect_seconds(params)["effect_seconds"], 1),
     }
@@ -400,6 +402,16 @@ def build_truth(
         "realised": realised,
         "doc": DOC,
     }
+
+
+def _expected_proactive_share(
+    params: GeneratorParams, sk: Skeleton, c: dict[str, float]
+) -> float | None:
+    """Planted proactive handled contacts (pickup probability) over all handled ones."""
+    calls = float((sk.pro_channel == PHONE).sum())
+    pro = calls * params.outbound_pickup_rate + (sk.pro_t.size - calls)
+    customer = c.get("handled", 0.0) - c.get("handled_company", 0.0)
+    return _rate(pro, pro + customer)
 
 
 def _planted(
@@ -532,7 +544,10 @@ DOC = {
         "mean planted containment probability over contacts that reached the bot "
         "(predicted_intent not null)"
     ),
-    "expected.proactive_share": "planted company-initiated handled contacts / all handled contacts",
+    "expected.proactive_share": (
+        "planted company-initiated handled contacts (proactive contacts x pickup probability) "
+        "/ all handled contacts"
+    ),
     "expected.preemption_rate": (
         "planted share of proactive contacts not followed by an inbound contact on that intent "
         "within 7 days"
@@ -550,9 +565,11 @@ DOC = {
     "expected.backoffice_rejection_rate": "mean planted rejection probability per back-office item",
     "expected.backoffice_return_rate": "mean planted return probability per back-office item",
     "expected.home_productivity_ratio": "handled contacts per logged-in hour, home / office",
-    "expected.attendance": "attended / scheduled shifts outside the disruption",
+    "expected.attendance": (
+        "mean planted attendance probability over scheduled shifts (lower at the disrupted site)"
+    ),
     "expected.unknown_customer_share": (
-        "share of issues whose customer is unknown (customer_id null)"
+        "target share of contacts whose customer is unknown (customer_id null)"
     ),
     "expected.intervention_effect_seconds": (
         "change of mean account-filing processing time from the intervention date"

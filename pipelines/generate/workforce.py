@@ -224,6 +224,7 @@ def _day_assignment(
             sched = np.concatenate([sched, np.zeros(extra_a.size, dtype=bool)])
             present = np.concatenate([present, np.ones(extra_a.size, dtype=bool)])
             home = np.concatenate([home, rng.random(extra_a.size) < roster.home_prob[extra_a]])
+            attend_p = np.concatenate([attend_p, np.ones(extra_a.size)])
         night_prev = np.zeros(n, dtype=bool)
         night_prev[agents[(start == NIGHT_START) & present]] = True
         rows.append(
@@ -234,6 +235,7 @@ def _day_assignment(
                 "scheduled": sched,
                 "present": present,
                 "home": home,
+                "attend_p": attend_p,
             }
         )
     frame = pl.DataFrame({k: np.concatenate([r[k] for r in rows]) for k in rows[0]})

@@ -11,8 +11,10 @@ event time; each file is written to a temporary name and renamed.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import polars as pl
 
@@ -73,17 +75,35 @@ def _csv_options(em: EntityMapping) -> dict[str, object]:
     }
 
 
+def _fixed_offset(tz: str, frame: pl.DataFrame, columns: list[str]) -> str | None:
+    """'+08:00' when the zone keeps one UTC offset over the data's years, else None."""
+    years: set[int] = set()
+    for c in columns:
+        col = frame[c].drop_nulls()
+        if col.len():
+            years.update(range(col.min().year, col.max().year + 2))  # type: ignore[union-attr]
+    zone = ZoneInfo(tz)
+    offsets = {zone.utcoffset(dt.datetime(y, m, 1)) for y in years or {2000} for m in (1, 4, 7, 10)}
+    if len(offsets) != 1:
+        return None
+    minutes = int(next(iter(offsets)).total_seconds() // 60)  # type: ignore[union-attr]
+    sign = "+" if minutes >= 0 else "-"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
 def _prepare_jsonl(df: pl.DataFrame, entity: str, em: EntityMapping, tz: str) -> pl.DataFrame:
     """Timestamps as text in the mapping's format (local time with the zone's offset)."""
     ent = ENTITIES[entity]
-    return df.with_columns(
-        [
-            pl.col(f.name).dt.replace_time_zone(tz).dt.strftime(em.timestamp_format)
-            for f in ent.fields
-            if f.kind is Kind.TIMESTAMP
-        ]
-        + [pl.col(f.name).dt.strftime(em.date_format) for f in ent.fields if f.kind is Kind.DATE]
-    )
+    stamps = [f.name for f in ent.fields if f.kind is Kind.TIMESTAMP]
+    offset = _fixed_offset(tz, df, stamps) if "%:z" in em.timestamp_format else None
+    if offset is not None:  # no DST: format naive local time with a literal offset (faster)
+        fmt = em.timestamp_format.replace("%:z", offset)
+        stamp_exprs = [pl.col(c).dt.strftime(fmt) for c in stamps]
+    else:
+        fmt = em.timestamp_format
+        stamp_exprs = [pl.col(c).dt.replace_time_zone(tz).dt.strftime(fmt) for c in stamps]
+    dates = [pl.col(f.name).dt.strftime(em.date_format) for f in ent.fields if f.kind is Kind.DATE]
+    return df.with_columns(stamp_exprs + dates)
 
 
 def write_file(df: pl.DataFrame, entity: str, path: Path, mapping: SourceMapping) -> None:
