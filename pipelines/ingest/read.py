@@ -40,7 +40,8 @@ def read_file(path: Path, mapping: EntityMapping) -> ReadResult:
     if mapping.format == "parquet":
         return _read_parquet(path)
     if not data.strip():
-        raise FileRefused(f"{path.name} is empty: not even a header row.")
+        what = "no records" if mapping.format == "jsonl" else "not even a header row"
+        raise FileRefused(f"{path.name} is empty: {what}.")
     text, rejects = _decode(data, mapping.encoding)
     if mapping.format == "jsonl":
         result = _read_jsonl(text)

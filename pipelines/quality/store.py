@@ -122,7 +122,7 @@ def save_run(con: duckdb.DuckDBPyConnection, run: CheckRun) -> None:
             "unexpected_count": [r.unexpected_count for r in run.results],
             "unexpected_percent": [r.unexpected_percent for r in run.results],
             "observed_value": [r.observed_value for r in run.results],
-            "failing_row_keys": [_json(r.failing_row_keys) for r in run.results],
+            "failing_row_keys": [_json(r.failing_row_keys, sort=False) for r in run.results],
             "evaluated_on": [r.evaluated_on for r in run.results],
             "arguments": [_json(r.arguments) for r in run.results],
             "checked_at": [r.checked_at for r in run.results],
@@ -172,8 +172,8 @@ def save_run(con: duckdb.DuckDBPyConnection, run: CheckRun) -> None:
         raise
 
 
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, default=str, sort_keys=True)
+def _json(value: Any, sort: bool = True) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str, sort_keys=sort)
 
 
 def has_quality_tables(con: duckdb.DuckDBPyConnection) -> bool:
