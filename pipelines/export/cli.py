@@ -64,6 +64,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     except (NoDataError, ExportError, RenderError, SettingsError) as exc:
         _say(f"serviq: error: {exc}")
         return EXIT_FAILURE
+    except OSError as exc:
+        _say(f"serviq: error: could not write the export to {request.out_dir}: {exc}.")
+        return EXIT_FAILURE
     took = time.perf_counter() - started
     for path in result.files:
         print(path)

@@ -57,10 +57,10 @@ LABELS: dict[str, dict[str, str]] = {
     "chart_sites": {"zh": "各职场接通率", "en": "Answer rate by site"},
     "censored": {"zh": "未定（删失）", "en": "not final"},
     "censored_note": {
-        "zh": "未定：本期服务事件仍在重复联络观察窗口内（删失），"
-        "一次性解决率等事件指标在窗口结束后确定",
-        "en": "Not final: this period's episodes are still inside the repeat window (censored); "
-        "episode metrics such as FCR become final once it has passed",
+        "zh": "未定：仍在观察窗口内（删失）——一次性解决率、费力指数看重复联络窗口，"
+        "价值共生看价值窗口；窗口结束后确定",
+        "en": "Not final: still inside the observation window (censored): the repeat window "
+        "for FCR and effort, the value window for value co-creation",
     },
     "unassigned": {"zh": "未分配", "en": "Unassigned"},
     "earlier": {"zh": "更早", "en": "Earlier"},

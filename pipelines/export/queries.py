@@ -142,8 +142,12 @@ def censored_counts(
     date_col: str,
     scope: Scope,
 ) -> int:
-    """Episodes (or contacts) the mart reports as censored in the scope: too recent to judge."""
-    censored = [col for col in columns if col.endswith("censored_episode_count")]
+    """Episodes, contacts or offers the mart reports as censored in the scope.
+
+    Censored rows are too recent to judge (still inside the repeat or value
+    window); every `*censored*_count` column of the mart is added up.
+    """
+    censored = [col for col in columns if "censored" in col and col.endswith("_count")]
     if not censored:
         return 0
     where, params, _ = where_clause(scope, date_col, columns)

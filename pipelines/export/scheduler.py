@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from croniter import croniter
+from croniter import croniter  # type: ignore[import-untyped]
 
 from pipelines.export import mail
 from pipelines.export.run import ExportRequest, export

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-from croniter import croniter
+import yaml  # type: ignore[import-untyped]
+from croniter import croniter  # type: ignore[import-untyped]
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from pipelines.export.files import FORMATS

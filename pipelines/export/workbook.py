@@ -181,6 +181,8 @@ def _write_value(
         sheet.write_string(row, col, t("no_data_source", lang), styles.missing)
     elif figure.is_censored:
         sheet.write_string(row, col, t("censored", lang), styles.missing)
+    elif figure.value is None:
+        sheet.write_string(row, col, "—", styles.missing)
     else:
         fmt = styles.number(excel_value_format(figure.metric.unit), True)
         _write_number(sheet, row, col, figure.value, fmt, styles)
