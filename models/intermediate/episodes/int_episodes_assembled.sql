@@ -94,10 +94,21 @@ first_handled as (
 
 ),
 
-aggregated as (
+opening_channels as (
 
     select
         episode_id,
+        channel as first_channel
+
+    from members
+    where is_episode_opening
+
+),
+
+aggregated as (
+
+    select
+        members_sequenced.episode_id,
         sum(case when contact_role = 'handled' then 1 else 0 end) as handled_contact_count,
         sum(case when contact_role = 'attempt' then 1 else 0 end) as abandoned_attempt_count,
         count(distinct channel) as channel_count,
@@ -115,10 +126,21 @@ aggregated as (
         max(backoffice_completed_at) as backoffice_completed_at,
         sum(ces_answer_count) as ces_answer_count,
         sum(ces_score_sum) as ces_score_sum,
-        sum(ces_top_box_count) as ces_top_box_count
+        sum(ces_top_box_count) as ces_top_box_count,
+        sum(
+            case
+                when contact_role = 'handled'
+                    and not is_episode_opening
+                    and channel <> opening_channels.first_channel
+                    then 1
+                else 0
+            end
+        ) as cross_channel_repeat_count
 
     from members_sequenced
-    group by episode_id
+    inner join opening_channels
+        on members_sequenced.episode_id = opening_channels.episode_id
+    group by members_sequenced.episode_id
 
 ),
 
@@ -130,6 +152,7 @@ joined as (
         aggregated.abandoned_attempt_count,
         aggregated.channel_count,
         aggregated.channel_switch_count,
+        aggregated.cross_channel_repeat_count,
         aggregated.transfer_count,
         aggregated.queue_wait_seconds,
         aggregated.hold_seconds,
@@ -179,6 +202,7 @@ final as (
         abandoned_attempt_count,
         channel_count,
         channel_switch_count,
+        cross_channel_repeat_count,
         transfer_count,
         queue_wait_seconds,
         hold_seconds,

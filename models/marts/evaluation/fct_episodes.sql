@@ -34,6 +34,7 @@ final as (
         abandoned_attempt_count,
         channel_count,
         channel_switch_count,
+        cross_channel_repeat_count,
         transfer_count,
         queue_wait_seconds,
         hold_seconds,
