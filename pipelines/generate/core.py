@@ -155,16 +155,15 @@ def _day_str(params: GeneratorParams, d: int) -> str:
 
 def _concat_handled(parts: list[Handled]) -> Handled:
     keys = Handled.__dataclass_fields__.keys()
-    return Handled(
-        **{
-            k: (
-                pl.concat([getattr(p, k) for p in parts])
-                if k == "contact_id"
-                else np.concatenate([getattr(p, k) for p in parts])
-            )
-            for k in keys
-        }
-    )
+    merged: dict[str, Any] = {
+        k: (
+            pl.concat([getattr(p, k) for p in parts])
+            if k == "contact_id"
+            else np.concatenate([getattr(p, k) for p in parts])
+        )
+        for k in keys
+    }
+    return Handled(**merged)
 
 
 def generate(

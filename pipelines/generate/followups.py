@@ -70,12 +70,11 @@ class Handled:
         return self.customer.size
 
     def take(self, idx: np.ndarray) -> Handled:
-        return Handled(
-            **{
-                k: (v.gather(idx) if isinstance(v, pl.Series) else v[idx])
-                for k, v in self.__dict__.items()
-            }
-        )
+        parts = {
+            k: (v.gather(idx) if isinstance(v, pl.Series) else v[idx])
+            for k, v in self.__dict__.items()
+        }
+        return Handled(**parts)  # type: ignore[arg-type]
 
 
 def effort(h: Handled) -> np.ndarray:

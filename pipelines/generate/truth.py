@@ -46,7 +46,7 @@ class Accumulator:
         self.channel_rows = np.zeros(len(CHANNELS))
         self.max_t = 0
 
-    def add(self, key: str, value: float) -> None:
+    def add(self, key: str, value: Any) -> None:
         self.c[key] = self.c.get(key, 0.0) + float(value)
 
     def add_day(
@@ -131,8 +131,8 @@ class Accumulator:
         self.add("offers_accepted", (o["accepted"] >= 0).sum())
 
 
-def _rate(num: float, den: float) -> float | None:
-    return round(num / den, 6) if den else None
+def _rate(num: Any, den: Any) -> float | None:
+    return round(float(num) / float(den), 6) if den else None
 
 
 def _tol(p: float | None, n: float) -> float | None:
@@ -284,12 +284,51 @@ def _backoffice(
             bo_expected["reject_probability_sum"], bo_expected["items"]
         ),
         "expected_return_rate": _rate(bo_expected["return_probability_sum"], bo_expected["items"]),
-        "filing_processing_seconds_before": round(float(before.mean()), 1)
-        if before.len()
-        else None,
-        "filing_processing_seconds_after": round(float(after.mean()), 1) if after.len() else None,
+        "filing_processing_seconds_before": _mean_seconds(before),
+        "filing_processing_seconds_after": _mean_seconds(after),
         "reviewers": int(rv.ids.size),
+        "outlier_cells_above_2sd": _outlier_evidence(done, rv, params),
     }
+
+
+def _mean_seconds(values: pl.Series) -> float | None:
+    mean = values.mean()
+    return round(float(mean), 1) if isinstance(mean, int | float) else None
+
+
+def _outlier_evidence(done: pl.DataFrame, rv: Reviewers, params: GeneratorParams) -> dict[str, Any]:
+    """Per planted outlier: share of its (business type, ISO week) cells with z > 2.
+
+    z is against all reviewers of the same business type and week (PRODUCT.md
+    section 4), for review time (slow) or rejection rate (harsh).
+    """
+    monday = params.start_date.weekday()
+    cells = (
+        done.with_columns(
+            week=(pl.col("started") // cal.DAY + monday) // 7,
+            review=pl.col("completed") - pl.col("started"),
+            rejected=(pl.col("outcome") == 1).cast(pl.Float64),
+        )
+        .group_by("reviewer", "bt", "week")
+        .agg(pl.col("review").mean(), pl.col("rejected").mean())
+    )
+    peers = ["bt", "week"]
+    z = cells.with_columns(
+        z_review=(pl.col("review") - pl.col("review").mean().over(peers))
+        / pl.col("review").std().over(peers),
+        z_reject=(pl.col("rejected") - pl.col("rejected").mean().over(peers))
+        / pl.col("rejected").std().over(peers),
+    )
+    out: dict[str, Any] = {}
+    for i in np.flatnonzero(rv.outlier_kind != ""):
+        mine = z.filter(pl.col("reviewer") == int(i))
+        out[str(rv.ids[i])] = {
+            "kind": str(rv.outlier_kind[i]),
+            "cells": mine.height,
+            "review_time": _rate((mine["z_review"] > 2).sum(), mine.height),
+            "rejection": _rate((mine["z_reject"] > 2).sum(), mine.height),
+        }
+    return out
 
 
 def build_truth(
@@ -564,7 +603,10 @@ DOC = {
     ),
     "expected.backoffice_rejection_rate": "mean planted rejection probability per back-office item",
     "expected.backoffice_return_rate": "mean planted return probability per back-office item",
-    "expected.home_productivity_ratio": "handled contacts per logged-in hour, home / office",
+    "expected.home_productivity_ratio": (
+        "planted handled contacts per logged-in hour, home / office; recovered at scale, "
+        "diluted towards 1 where few agents share an interval (see realised.workforce)"
+    ),
     "expected.attendance": (
         "mean planted attendance probability over scheduled shifts (lower at the disrupted site)"
     ),
@@ -591,7 +633,8 @@ DOC = {
         "disrupted site's share of answered calls"
     ),
     "realised.backoffice": (
-        "items, outcomes, rates, account-filing processing time before/after the intervention"
+        "items, outcomes, rates, account-filing processing time before/after the "
+        "intervention, and per planted outlier the share of (type, week) cells with z > 2"
     ),
     "realised.end_of_data_seconds": (
         "start of the latest contact, seconds after the first local midnight"

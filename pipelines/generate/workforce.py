@@ -147,19 +147,19 @@ def build_roster(
 ) -> Roster:
     skills, sites = [], []
     shares = np.array([SITE_AGENT_SHARE[s] for s in site_codes])
-    for skill, starts in shift_starts.items():
+    for skill_no, starts in shift_starts.items():
         peak = max(len(s) for s in starts)
         size = int(np.ceil(peak * 7 / 5 * 1.12)) + 2
         counts = _largest_remainder(size, shares)
         sites.append(rng.permutation(np.repeat(np.arange(len(site_codes)), counts)))
-        skills.append(np.full(size, skill))
+        skills.append(np.full(size, skill_no))
     skill = np.concatenate(skills)
     site = np.concatenate(sites)
     n = skill.size
     # work style stratified per skill so every pool has the same home share
     home_prob = np.zeros(n)
-    for k in np.unique(skill):
-        members = rng.permutation(np.flatnonzero(skill == k))
+    for pool in np.unique(skill):
+        members = rng.permutation(np.flatnonzero(skill == pool))
         full = round(members.size * params.home_share * 0.55)
         hybrid = round(members.size * params.home_share * 0.9)
         home_prob[members[:full]] = 1.0
@@ -483,8 +483,8 @@ def shifts_frame(wf: Workforce, params: GeneratorParams) -> pl.DataFrame:
                 "shift_date": (
                     np.datetime64(params.start_date) + f["day"].to_numpy().astype("timedelta64[D]")
                 ).astype("datetime64[D]"),
-                "work_mode": np.where(
-                    f["present"].to_numpy(), np.where(f["home"].to_numpy(), "home", "office"), None
+                "work_mode": pl.Series(np.where(f["home"].to_numpy(), "home", "office")).set(
+                    ~f["present"], None
                 ),
                 "logged_in_seconds": f["logged_in_seconds"].to_numpy(),
                 "available_seconds": f["available_seconds"].to_numpy(),

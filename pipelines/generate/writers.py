@@ -65,14 +65,19 @@ def _prepare_csv(df: pl.DataFrame, entity: str) -> pl.DataFrame:
     )
 
 
-def _csv_options(em: EntityMapping) -> dict[str, object]:
-    return {
+def _csv(df: pl.DataFrame, em: EntityMapping, file: Path | None = None) -> str | None:
+    """Write CSV the way the mapping reads it (to `file`, or return the text)."""
+    options = {
         "separator": em.separator,
         "null_value": "",
         "datetime_format": em.timestamp_format,
         "date_format": em.date_format,
         "line_terminator": "\n",
     }
+    if file is None:
+        return df.write_csv(None, **options)  # type: ignore[call-overload, no-any-return]
+    df.write_csv(file, **options)  # type: ignore[call-overload]
+    return None
 
 
 def _fixed_offset(tz: str, frame: pl.DataFrame, columns: list[str]) -> str | None:
@@ -117,9 +122,9 @@ def write_file(df: pl.DataFrame, entity: str, path: Path, mapping: SourceMapping
             _prepare_jsonl(df, entity, em, mapping.timezone_for(entity)).write_ndjson(tmp)
         elif em.columns or em.values or em.encoding.replace("-", "").lower() != "utf8":
             body = _to_source_codes(_prepare_csv(df, entity), em)
-            tmp.write_bytes(body.write_csv(None, **_csv_options(em)).encode(em.encoding))  # type: ignore[arg-type]
+            tmp.write_bytes((_csv(body, em) or "").encode(em.encoding))
         else:
-            _prepare_csv(df, entity).write_csv(tmp, **_csv_options(em))  # type: ignore[arg-type]
+            _csv(_prepare_csv(df, entity), em, tmp)
         os.replace(tmp, path)
     finally:
         if tmp.exists():
