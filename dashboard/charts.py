@@ -350,3 +350,49 @@ def absorbed_volume(frame: Frame, lang: str) -> alt.Chart:
             ],
         )
     )
+
+
+def scorecard_trends(frame: Frame, lang: str, columns: int = 3) -> alt.FacetChart:
+    """Small multiples: each metric's weekly value against its target (dashed).
+
+    `frame` has metric_code, period, value, target (and unit); one facet per
+    metric with its own y scale, values formatted per unit in the tooltip.
+    """
+    from dashboard.i18n import fmt_unit  # local: i18n formats live beside the labels
+
+    data = _df(frame).copy()
+    data["metric"] = [metric(code).name(lang) for code in data["metric_code"]]
+    data["shown"] = [
+        fmt_unit(value, metric(code).unit, lang)
+        for code, value in zip(data["metric_code"], data["value"], strict=True)
+    ]
+    data["target_shown"] = [
+        fmt_unit(target, metric(code).unit, lang) if target == target else "—"
+        for code, target in zip(data["metric_code"], data["target"], strict=True)
+    ]
+    base = alt.Chart().encode(
+        x=alt.X(
+            "period:T",
+            title=t("week", lang),
+            axis=alt.Axis(format=d3_date(lang), labelAngle=0, tickCount="week"),
+        ),
+    )
+    line = base.mark_line(point=True).encode(
+        y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False), axis=alt.Axis(format="~r")),
+        tooltip=[
+            alt.Tooltip("metric:N", title=t("metric", lang)),
+            alt.Tooltip("period:T", title=t("week", lang), format="%Y-%m-%d"),
+            alt.Tooltip("shown:N", title=t("actual", lang)),
+            alt.Tooltip("target_shown:N", title=t("target", lang)),
+        ],
+    )
+    rule = base.mark_rule(strokeDash=[6, 4], color="#888").encode(y="mean(target):Q")
+    return (
+        alt.layer(line, rule, data=data)
+        .properties(width=220, height=110)
+        .facet(
+            facet=alt.Facet("metric:N", title=None, sort=list(dict.fromkeys(data["metric"]))),
+            columns=columns,
+        )
+        .resolve_scale(y="independent")
+    )

@@ -18,7 +18,11 @@ silently showing unfiltered figures.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import functools
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +41,14 @@ class NoData(RuntimeError):
 
 
 def serving_path() -> Path:
+    """The published file (settings are re-read only when the environment changes)."""
+    return _serving_for(
+        os.environ.get("SERVIQ_HOME"), os.environ.get("SERVIQ_SERVING_PATH"), os.getcwd()
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _serving_for(home: str | None, serving: str | None, cwd: str) -> Path:
     return get_settings().serving
 
 
@@ -52,6 +64,50 @@ def version() -> str:
 
 _CACHE: dict[tuple[str, str, tuple[Any, ...]], pl.DataFrame] = {}
 _CACHE_LIMIT = 512
+_LOCAL = threading.local()  # one script run = one thread (Streamlit runs sessions in threads)
+
+
+@contextmanager
+def run_connection() -> Iterator[None]:
+    """Share one read-only connection among the queries of one script run.
+
+    Opening the file costs ~0.1 s, a page runs dozens of queries: the entry
+    script wraps each run in this, so a run opens the file at most once and
+    closes it when the run ends (also on st.stop / errors). A publish during
+    the run is seen by the next run: the open connection keeps reading the
+    version it opened (the old inode), so a run never mixes two versions.
+    """
+    if getattr(_LOCAL, "active", False):
+        yield
+        return
+    _LOCAL.active, _LOCAL.con, _LOCAL.version = True, None, None
+    try:
+        yield
+    finally:
+        con = _LOCAL.con
+        _LOCAL.active, _LOCAL.con, _LOCAL.version = False, None, None
+        if con is not None:
+            con.close()
+
+
+def _execute(sql: str, params: Sequence[Any], current: str) -> pl.DataFrame:
+    bound = list(params) if params else None
+    if getattr(_LOCAL, "active", False):
+        if _LOCAL.con is None or _LOCAL.version != current:
+            if _LOCAL.con is not None:
+                _LOCAL.con.close()
+            _LOCAL.con = duckdb.connect(str(serving_path()), read_only=True)
+            _LOCAL.version = current
+        table = _LOCAL.con.sql(sql, params=bound).to_arrow_table()
+    else:
+        con = duckdb.connect(str(serving_path()), read_only=True)
+        try:
+            table = con.sql(sql, params=bound).to_arrow_table()
+        finally:
+            con.close()
+    result = pl.from_arrow(table)
+    assert isinstance(result, pl.DataFrame)
+    return result
 
 
 def query(sql: str, params: Sequence[Any] = ()) -> pl.DataFrame:
@@ -61,17 +117,12 @@ def query(sql: str, params: Sequence[Any] = ()) -> pl.DataFrame:
     which applies the viewer's scope. Only catalogue queries call this
     directly.
     """
-    key = (version(), sql, tuple(params))
+    current = version()
+    key = (current, sql, tuple(params))
     cached = _CACHE.get(key)
     if cached is not None:
         return cached
-    con = duckdb.connect(str(serving_path()), read_only=True)
-    try:
-        table = con.sql(sql, params=list(params) if params else None).to_arrow_table()
-    finally:
-        con.close()
-    result = pl.from_arrow(table)
-    assert isinstance(result, pl.DataFrame)
+    result = _execute(sql, params, current)
     if len(_CACHE) >= _CACHE_LIMIT:
         _CACHE.clear()
     _CACHE[key] = result

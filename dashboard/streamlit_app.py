@@ -20,7 +20,6 @@ from dashboard import access, data, state  # noqa: E402
 from dashboard.i18n import t  # noqa: E402
 
 st.set_page_config(page_title="serviq", layout="wide", page_icon=":material/support_agent:")
-lang = state.language()
 
 # Pages: (file, label key, url path), grouped into sections.
 SECTIONS: dict[str, list[tuple[str, str, str]]] = {
@@ -43,7 +42,7 @@ SECTIONS: dict[str, list[tuple[str, str, str]]] = {
 }
 
 
-def login_gate() -> access.Scope:
+def login_gate(lang: str) -> access.Scope:
     """Stop here (showing no data) when login is configured and nobody is logged in."""
     scope = access.current_scope()
     if scope.mode == "anonymous":
@@ -55,7 +54,7 @@ def login_gate() -> access.Scope:
     return scope
 
 
-def scope_notice(scope: access.Scope) -> None:
+def scope_notice(scope: access.Scope, lang: str) -> None:
     if scope.mode == "open":
         st.caption(t("open_access", lang))
         return
@@ -73,28 +72,37 @@ def scope_notice(scope: access.Scope) -> None:
         st.logout()
 
 
-with st.sidebar:
-    state.language_switch(lang)
-lang = state.language()
-scope = login_gate()
-navigation = st.navigation(
-    {
-        t(section, lang): [
-            st.Page(path, title=t(label, lang), url_path=url, default=url == "overview")
-            for path, label, url in pages
-        ]
-        for section, pages in SECTIONS.items()
-    }
-)
-with st.sidebar:
-    st.header(t("filters", lang))
-    state.filter_widgets(lang)
-    st.caption(t("share_link", lang))
-    scope_notice(scope)
-    try:
-        stamp = data.published_at()
-    except data.NoData:
-        stamp = None
-    if stamp is not None:
-        st.caption(f"{t('published_at', lang)}: {stamp:%Y-%m-%d %H:%M} UTC")
-navigation.run()
+def sidebar(scope: access.Scope, lang: str) -> None:
+    with st.sidebar:
+        st.header(t("filters", lang))
+        state.filter_widgets(lang)
+        st.caption(t("share_link", lang))
+        scope_notice(scope, lang)
+        try:
+            stamp = data.published_at()
+        except data.NoData:
+            stamp = None
+        if stamp is not None:
+            st.caption(f"{t('published_at', lang)}: {stamp:%Y-%m-%d %H:%M} UTC")
+
+
+def main() -> None:
+    with st.sidebar:
+        state.language_switch(state.language())
+    lang = state.language()
+    scope = login_gate(lang)
+    navigation = st.navigation(
+        {
+            t(section, lang): [
+                st.Page(path, title=t(label, lang), url_path=url, default=url == "overview")
+                for path, label, url in pages
+            ]
+            for section, pages in SECTIONS.items()
+        }
+    )
+    sidebar(scope, lang)
+    navigation.run()
+
+
+with data.run_connection():
+    main()

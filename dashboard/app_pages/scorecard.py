@@ -39,11 +39,6 @@ def card(row: dict, container) -> None:  # type: ignore[no-untyped-def]
             f":{BADGE[row['status']]}-badge[{status_text(row['status'])}] "
             f"{t('target', lang)} {target} · {t(row['direction'], lang)}"
         )
-        trend = weekly.filter(pl.col("metric_code") == row["metric_code"])
-        if trend.height:
-            st.altair_chart(
-                charts.metric_trend(trend, lang, row["metric_code"], row["target"]), width="stretch"
-            )
 
 
 for family, title_key in FAMILIES.items():
@@ -54,6 +49,13 @@ for family, title_key in FAMILIES.items():
     columns = st.columns(3)
     for index, row in enumerate(rows):
         card(row, columns[index % 3])
+    codes = [row["metric_code"] for row in rows]
+    trend = weekly.filter(pl.col("metric_code").is_in(codes)).join(
+        summary.select("metric_code", "target"), on="metric_code", how="left"
+    )
+    if trend.height:
+        with st.expander(f"{t('weekly_trend', lang)} · {t(title_key, lang)}", expanded=True):
+            st.altair_chart(charts.scorecard_trends(trend, lang), width="content")
 
 if missing:
     st.warning(
