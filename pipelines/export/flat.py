@@ -44,7 +44,7 @@ def scorecard_frame(data: ExportData, lang: str) -> pl.DataFrame:
                     "target": figure.target.value if figure.target else None,
                     "amber_band": figure.target.amber_band if figure.target else None,
                     "status": figure.status,
-                    "status_label": t(figure.status, lang),
+                    "status_label": t(figure.status_key, lang),
                     "is_site_filter_applied": figure.site_filter_applied,
                 }
             )

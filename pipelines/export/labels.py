@@ -56,6 +56,7 @@ LABELS: dict[str, dict[str, str]] = {
     "chart_evaluation": {"zh": "新评价指标（按日）", "en": "Evaluation metrics by day"},
     "chart_sites": {"zh": "各职场接通率", "en": "Answer rate by site"},
     "censored": {"zh": "未定（删失）", "en": "not final"},
+    "censored_status": {"zh": "未定", "en": "Not final"},
     "censored_note": {
         "zh": "未定：仍在观察窗口内（删失）——一次性解决率、费力指数看重复联络窗口，"
         "价值共生看价值窗口；窗口结束后确定",

@@ -146,7 +146,7 @@ def _figure_row(pdf: OnePager, y: float, figure: Figure, shade: bool) -> float:
     _, width, align = COLUMNS[-1]
     pdf.set_fill_color(*_hex(colour.fill))
     pdf.font(8, bold=True, colour=_hex(colour.font))
-    pdf.cell(width, ROW_HEIGHT, t(figure.status, lang), align=align, fill=True)
+    pdf.cell(width, ROW_HEIGHT, t(figure.status_key, lang), align=align, fill=True)
     return y + ROW_HEIGHT
 
 

@@ -95,6 +95,11 @@ class Figure:
     def status(self) -> Status:
         return status_of(self.value, self.target, self.metric.direction)
 
+    @property
+    def status_key(self) -> str:
+        """The label key of the status cell: the colour, or 'not final' when censored."""
+        return "censored_status" if self.is_censored else self.status
+
 
 @dataclass
 class FamilyBlock:
@@ -305,7 +310,9 @@ def _family_block(
 
 
 def _no_data_message(con: duckdb.DuckDBPyConnection, period: Period, sites: tuple[str, ...]) -> str:
-    where = "all sites" if not sites else "site " + ", ".join(sites)
+    where = (
+        "all sites" if not sites else ("site " if len(sites) == 1 else "sites ") + ", ".join(sites)
+    )
     lo, hi = queries.data_bounds(con)
     held = (
         f"the published data covers {lo.isoformat()} to {hi.isoformat()}"

@@ -130,14 +130,15 @@ def _header_lines(data: ExportData, lang: str, generated_at: dt.datetime) -> lis
 
 def _status_formats(sheet: Worksheet, styles: Styles, cells: str, lang: str) -> None:
     """Colour status text cells by their value (conditional formatting)."""
-    for name in STATUS_COLOURS:
+    labels = [(name, name) for name in STATUS_COLOURS] + [("censored_status", "grey")]
+    for key, colour in labels:
         sheet.conditional_format(
             cells,
             {
                 "type": "cell",
                 "criteria": "equal to",
-                "value": f'"{t(name, lang)}"',
-                "format": styles.status[name],
+                "value": f'"{t(key, lang)}"',
+                "format": styles.status[colour],
             },
         )
 
@@ -235,7 +236,7 @@ def _scorecard_row(sheet: Worksheet, styles: Styles, row: int, figure: Figure, l
         styles,
     )
     _write_number(sheet, row, 6, figure.target.value if figure.target else None, value_fmt, styles)
-    sheet.write_string(row, 7, t(figure.status, lang), styles.text)
+    sheet.write_string(row, 7, t(figure.status_key, lang), styles.text)
     _write_number(sheet, row, 8, figure.numerator, styles.number("#,##0.##"), styles)
     _write_number(sheet, row, 9, figure.denominator, styles.number("#,##0.##"), styles)
     sheet.write_string(row, 10, figure.metric.definition(lang), styles.wrap)
@@ -315,7 +316,7 @@ def _family_summary(
         _write_number(
             sheet, row + 3, col, figure.target.value if figure.target else None, value_fmt, styles
         )
-        sheet.write_string(row + 4, col, t(figure.status, lang), styles.text)
+        sheet.write_string(row + 4, col, t(figure.status_key, lang), styles.text)
     last_col = xlsxwriter.utility.xl_col_to_name(len(figures) + 1)
     _status_formats(sheet, styles, f"C{row + 5}:{last_col}{row + 5}", lang)
     return row + len(labels)

@@ -180,7 +180,8 @@ def test_workbook_is_formatted_for_executives(week_zh: ExportResult) -> None:
     assert "pp" in rows["answer_rate"]["change"].number_format
     assert scorecard.conditional_formatting, "status colours are conditional formats"
     statuses = {cells["status"].value for cells in rows.values()}
-    assert statuses <= {t(name, "zh") for name in ("green", "amber", "red", "grey")}
+    labels = ("green", "amber", "red", "grey", "censored_status")
+    assert statuses <= {t(name, "zh") for name in labels}
     for family, sheet in zip(FAMILIES, book.worksheets[1:], strict=True):
         block = week_zh.data.families[family]
         if block.available:
