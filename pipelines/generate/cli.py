@@ -131,7 +131,8 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m pipelines.generate", description=add_parser.__doc__
+        prog="python -m pipelines.generate",
+        description="Simulate a contact centre and back office into landing files + truth.json.",
     )
     add_arguments(parser)
     return run(parser.parse_args(argv))

@@ -13,6 +13,8 @@ from __future__ import annotations
 import calendar as stdcal
 import datetime as dt
 import json
+import os
+import shutil
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -169,14 +171,45 @@ def _concat_handled(parts: list[Handled]) -> Handled:
 def generate(
     params: GeneratorParams, out_dir: Path, progress: Progress | None = None
 ) -> dict[str, Any]:
-    """Simulate the centre, write the landing folder and truth.json; return the truth."""
+    """Simulate the centre, write the landing folder and truth.json; return the truth.
+
+    Everything is written to a hidden staging folder beside `out_dir` first;
+    only when the run succeeds are the generator files a previous run left in
+    `out_dir` removed and the new ones moved in (truth.json last). A failed
+    run leaves `out_dir` as it was.
+    """
     say = progress or (lambda _msg: None)
     started = time.perf_counter()
     params.validate()
     ref = load_reference()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    writers.clear_previous(out_dir, ref.mapping)
+    staging = out_dir.parent / f".{out_dir.name}.partial-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        truth = _simulate(params, ref, staging, say)
+        writers.clear_previous(out_dir, ref.mapping)
+        _publish(staging, out_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    say(f"done in {time.perf_counter() - started:.1f} s")
+    return truth
+
+
+def _publish(staging: Path, out_dir: Path) -> None:
+    """Move every staged file into place; truth.json last."""
+    files = sorted(p for p in staging.rglob("*") if p.is_file() and p.name != "truth.json")
+    for path in [*files, staging / "truth.json"]:
+        target = out_dir / path.relative_to(staging)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, target)
+
+
+def _simulate(
+    params: GeneratorParams, ref: Reference, out_dir: Path, say: Progress
+) -> dict[str, Any]:
+    """The whole simulation, writing into `out_dir` (a staging folder)."""
+    out_dir.mkdir(parents=True)
     seed = params.seed
 
     say("planning issues and episodes")
@@ -277,5 +310,4 @@ def generate(
         out_dir / "truth.json",
         (json.dumps(truth, ensure_ascii=False, indent=2) + "\n").encode("utf-8"),
     )
-    say(f"done in {time.perf_counter() - started:.1f} s")
     return truth
