@@ -30,6 +30,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.db import frame, scalar
+from pipelines.ingest.faults import pause
 
 PUBLISHED_SCHEMAS = ("marts", "seeds", "audit", "quality")
 
@@ -66,6 +67,7 @@ def publish(warehouse: Path, serving: Path, *, require_check: bool = False) -> P
     try:
         tables, rows = _copy(warehouse, tmp, published_at, serving, require_check, gate)
         _fsync(tmp)
+        pause("publish_before_swap", str(serving))
         os.replace(tmp, serving)
         _fsync_dir(serving.parent)
     except BaseException:

@@ -6,10 +6,11 @@ pauses the third time the run reaches `before_commit`: it writes one line
 `SERVIQ_FAULT_PAUSE_SECONDS` (default 60) so the test can kill the process
 there. Production never sets the variable; the cost is one dict lookup.
 
-Points used by ingestion:
-    file_start      a file is about to be read (nothing of it written yet)
-    before_commit   its rows, quarantine and audit are written, not committed
-    after_commit    it is committed, the next file not started
+Points:
+    file_start            ingest: a file is about to be read (nothing of it written)
+    before_commit         ingest: its rows, quarantine and audit written, not committed
+    after_commit          ingest: it is committed, the next file not started
+    publish_before_swap   publish: the new serving file is complete, not yet renamed
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ def to_canonical_text(
         for name, src in wanted.items()
         if src not in columns and name not in mapping.constants and entity.field(name).required
     ]
-    if missing:
+    if missing and columns:  # a JSON Lines file with no readable record names no columns
         plural = "columns" if len(missing) > 1 else "column"
         raise ColumnsRefused(
             f"the file lacks the required {plural} {', '.join(missing)} for {entity.name}."
