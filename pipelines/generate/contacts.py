@@ -312,7 +312,7 @@ class ContactSimulator:
         eff = self.wf.effective[:nq, d * cal.INTERVALS_PER_DAY : (d + 1) * cal.INTERVALS_PER_DAY]
         service = np.repeat(self.service_seconds, cal.INTERVALS_PER_DAY)
         args = (self.p.mean_patience_seconds, self.p.impatient_share, self.p.impatient_mean_seconds)
-        first = qm.wait_model(load / cal.INTERVAL, service, eff.reshape(-1), *args, iterations=8)
+        first = qm.wait_model(load / cal.INTERVAL, service, eff.reshape(-1), *args, iterations=6)
         retry_load = load * (1 + 0.75 * first.p_abandon)
         return qm.wait_model(retry_load / cal.INTERVAL, service, eff.reshape(-1), *args)
 

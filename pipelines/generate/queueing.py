@@ -25,13 +25,22 @@ def erlang_b(load: np.ndarray, servers: np.ndarray) -> np.ndarray:
     """Erlang B blocking probability, vectorised over cells (integer servers).
 
     B(N, A) = P(X = N) / P(X <= N) for X ~ Poisson(A), evaluated in log space
-    over a (cells x servers) grid, so the cost does not loop over N in Python.
+    over a (cells x servers) grid. Cells are taken in chunks of similar
+    server counts so small cells do not pay for the largest one.
     """
     load = np.asarray(load, dtype=float)
     servers = np.asarray(servers, dtype=np.int64)
+    out = np.empty_like(load)
+    order = np.argsort(servers, kind="stable")
+    for chunk in np.array_split(order, max(1, order.size // 64)):
+        out[chunk] = _erlang_b_grid(load[chunk], servers[chunk])
+    return out
+
+
+def _erlang_b_grid(load: np.ndarray, servers: np.ndarray) -> np.ndarray:
     top = int(servers.max(initial=0))
     if top == 0:
-        return np.ones_like(load)
+        return np.where(servers > 0, 0.0, 1.0) if load.size else load
     k = np.arange(top + 1)
     log_fact = np.concatenate([[0.0], np.cumsum(np.log(np.arange(1, top + 1)))])
     log_a = np.log(np.maximum(load, 1e-300))[:, None]
