@@ -8,7 +8,7 @@ the exported PDF (render with `vl-convert` or `chart.save(...)`).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeAlias
 
 import altair as alt
 import pandas as pd
@@ -17,7 +17,8 @@ import polars as pl
 from dashboard.i18n import WEEKDAYS, d3_date, d3_format, t
 from dashboard.metrics_catalog import metric
 
-Frame = pl.DataFrame | pd.DataFrame
+Frame: TypeAlias = pl.DataFrame | pd.DataFrame
+AnyChart: TypeAlias = alt.Chart | alt.LayerChart | alt.FacetChart
 HEIGHT = 280
 
 
@@ -55,7 +56,7 @@ def _date_tip(field: str, lang: str) -> alt.Tooltip:
     return alt.Tooltip(f"{field}:T", title=t("date", lang), format="%Y-%m-%d")
 
 
-def daily_volume(frame: Frame, lang: str) -> alt.Chart:
+def daily_volume(frame: Frame, lang: str) -> AnyChart:
     """Stacked daily contacts by site."""
     return (
         alt.Chart(_df(frame), height=HEIGHT)
@@ -80,7 +81,7 @@ def daily_rate(
     code: str = "answer_rate",
     color: str = "site_code",
     color_title: str = "site",
-) -> alt.Chart:
+) -> AnyChart:
     """A daily rate (0-1) per series, as lines with points."""
     return (
         alt.Chart(_df(frame), height=HEIGHT)
@@ -98,6 +99,13 @@ def daily_rate(
     )
 
 
+def _value_axis(value_format: str) -> alt.Axis:
+    """An axis in the given d3 format; counts never get fractional ticks."""
+    if value_format.endswith("d"):
+        return alt.Axis(format=value_format, tickMinStep=1)
+    return alt.Axis(format=value_format)
+
+
 def bars(
     frame: Frame,
     lang: str,
@@ -108,11 +116,11 @@ def bars(
     value_format: str = ",.0f",
     color: str | None = None,
     color_title: str = "",
-) -> alt.Chart:
+) -> AnyChart:
     """Horizontal bars of one value per category (sorted by value)."""
     encoding: dict[str, Any] = {
         "y": alt.Y(f"{category}:N", title=category_title, sort="-x"),
-        "x": alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=value_format)),
+        "x": alt.X(f"{value}:Q", title=value_title, axis=_value_axis(value_format)),
         "tooltip": [
             alt.Tooltip(f"{category}:N", title=category_title),
             alt.Tooltip(f"{value}:Q", title=value_title, format=value_format),
@@ -124,15 +132,13 @@ def bars(
     return alt.Chart(_df(frame)).mark_bar().encode(**encoding)
 
 
-def channel_mix(frame: Frame, lang: str) -> alt.Chart:
+def channel_mix(frame: Frame, lang: str) -> AnyChart:
     return bars(
         frame, lang, "channel", "contact_count", t("contacts", lang), t("channel", lang), ",d"
     )
 
 
-def metric_trend(
-    frame: Frame, lang: str, code: str, target: float | None = None
-) -> alt.LayerChart | alt.Chart:
+def metric_trend(frame: Frame, lang: str, code: str, target: float | None = None) -> AnyChart:
     """A metric per period (`period`, `value`), with the target as a dashed rule."""
     entry = metric(code)
     fmt = d3_format(entry.unit)
@@ -169,7 +175,7 @@ def weekday_hour_heatmap(
     lang: str,
     value: str = "service_level",
     code: str = "service_level",
-) -> alt.Chart:
+) -> AnyChart:
     """Hour-by-weekday heat map (`contact_weekday` 1-7, `contact_hour` 0-23, a rate)."""
     data = _df(frame).copy()
     names = WEEKDAYS.get(lang, WEEKDAYS["en"])
@@ -207,7 +213,7 @@ def weekday_hour_heatmap(
 
 def daily_metric(
     frame: Frame, lang: str, value: str, code: str, color: str | None = None, color_title: str = ""
-) -> alt.Chart:
+) -> AnyChart:
     """A daily metric of any unit as a line (per series when `color` is given)."""
     entry = metric(code)
     fmt = d3_format(entry.unit)
@@ -229,7 +235,7 @@ def daily_metric(
     return alt.Chart(_df(frame), height=HEIGHT).mark_line(point=True).encode(**encoding)
 
 
-def calibration(frame: Frame, lang: str) -> alt.LayerChart:
+def calibration(frame: Frame, lang: str) -> AnyChart:
     """Accuracy per confidence decile against its mean confidence, with the diagonal."""
     data = _df(frame)
     acc_title = metric("prediction_accuracy").name(lang)
@@ -264,7 +270,7 @@ def calibration(frame: Frame, lang: str) -> alt.LayerChart:
     return alt.layer(diagonal, points)
 
 
-def z_scatter(frame: Frame, lang: str) -> alt.LayerChart:
+def z_scatter(frame: Frame, lang: str) -> AnyChart:
     """Reviewers' review-time z against rejection-rate z, with the |z| = 2 bands."""
     data = _df(frame)
     x_title = "审核时长 z 值" if lang == "zh" else "Review time z-score"
@@ -294,7 +300,7 @@ def z_scatter(frame: Frame, lang: str) -> alt.LayerChart:
     return alt.layer(vertical, horizontal, points)
 
 
-def change_impact(frame: Frame, lang: str) -> alt.LayerChart:
+def change_impact(frame: Frame, lang: str) -> AnyChart:
     """Before/after difference in mean processing time with its 95% confidence interval."""
     data = _df(frame).copy()
     data["label"] = data["name_zh"] if lang == "zh" else data["name_en"]
@@ -325,7 +331,7 @@ def change_impact(frame: Frame, lang: str) -> alt.LayerChart:
     return alt.layer(zero, interval, point)
 
 
-def absorbed_volume(frame: Frame, lang: str) -> alt.Chart:
+def absorbed_volume(frame: Frame, lang: str) -> AnyChart:
     """Offered calls above (absorbed) or below (lost) the baseline expectation, per site."""
     data = _df(frame).copy()
     title = "吸收量（通）" if lang == "zh" else "Absorbed offered calls"
@@ -352,7 +358,7 @@ def absorbed_volume(frame: Frame, lang: str) -> alt.Chart:
     )
 
 
-def scorecard_trends(frame: Frame, lang: str, columns: int = 3) -> alt.FacetChart:
+def scorecard_trends(frame: Frame, lang: str, columns: int = 3) -> AnyChart:
     """Small multiples: each metric's weekly value against its target (dashed).
 
     `frame` has metric_code, period, value, target (and unit); one facet per

@@ -136,7 +136,8 @@ def tables() -> dict[str, list[str]]:
     """`schema.table` -> its columns, for every published table."""
     frame = query(
         """
-        select table_schema || '.' || table_name as name, list(column_name order by ordinal_position) as cols
+        select table_schema || '.' || table_name as name,
+            list(column_name order by ordinal_position) as cols
         from information_schema.columns
         where table_catalog = current_database()
         group by 1
@@ -629,7 +630,7 @@ def metric_weekly(
 def metric_totals(
     filters: Filters, codes: Sequence[str]
 ) -> tuple[pl.DataFrame, list[str], list[str]]:
-    """Figures per metric over the whole selection: frame[metric_code, numerator, denominator, value]."""
+    """Figures per metric over the selection: frame[metric_code, numerator, denominator, value]."""
     return _metric_sums(filters, codes, weekly=False)
 
 
@@ -1079,7 +1080,8 @@ def reviewer_outliers(filters: Filters, flagged_only: bool = True) -> Result:
             review_time_deviating_weeks, rejection_rate_deviating_weeks,
             is_review_time_outlier, is_rejection_rate_outlier, is_outlier
         from src {where}
-        order by week_start_date desc, greatest(abs(review_time_z), abs(rejection_rate_z)) desc nulls last
+        order by week_start_date desc,
+            greatest(abs(review_time_z), abs(rejection_rate_z)) desc nulls last
         """,
         filters,
         "week_start_date",
@@ -1091,7 +1093,8 @@ def reviewer_z_latest(filters: Filters) -> Result:
     return _run(
         OUTLIERS,
         """
-        select reviewer_id, business_type, week_start_date, review_time_z, rejection_rate_z, is_outlier
+        select reviewer_id, business_type, week_start_date, review_time_z, rejection_rate_z,
+            is_outlier
         from src
         where week_start_date = (select max(week_start_date) from src)
             and review_time_z is not null and rejection_rate_z is not null
@@ -1171,7 +1174,9 @@ def home_office_ratio(filters: Filters) -> Result:
             sum(office_handled_contact_count) / nullif(sum(office_logged_in_hours), 0)
                 as office_contacts_per_hour,
             (sum(home_handled_contact_count) / nullif(sum(home_logged_in_hours), 0))
-                / nullif(sum(office_handled_contact_count) / nullif(sum(office_logged_in_hours), 0), 0)
+                / nullif(
+                    sum(office_handled_contact_count) / nullif(sum(office_logged_in_hours), 0), 0
+                )
                 as home_office_productivity_ratio
         from src
         """,

@@ -111,12 +111,15 @@ _METRICS: tuple[Metric, ...] = (
         "客户费力指数",
         "Customer Effort Index",
         "客户费力指数（0-100，越高越费力）：对标准化分量的加权和——首次之后的已处理联络、放弃的尝试、"
-        "渠道切换、转接、排队等待秒数、保持秒数、后送后台、从首次联络到解决的小时数。权重与上限在 dbt 种子中，"
+        "渠道切换、转接、排队等待秒数、保持秒数、后送后台、从首次联络到解决的小时数。"
+        "权重与上限在 dbt 种子中，"
         "分析师可调整。",
         "Customer Effort Index (0-100, higher = more effort): a weighted sum of normalised "
         "components: handled contacts beyond the first, abandoned attempts, channel switches, "
-        "transfers, queue wait seconds, hold seconds, back-office hand-offs, and elapsed hours from "
-        "first contact to resolution. Weights and caps live in a dbt seed so analysts can tune them.",
+        "transfers, queue wait seconds, hold seconds, back-office hand-offs, and elapsed hours "
+        "from "
+        "first contact to resolution. Weights and caps "
+        "live in a dbt seed so analysts can tune them.",
         "index",
         "lower_is_better",
         "evaluation",
@@ -159,8 +162,10 @@ _METRICS: tuple[Metric, ...] = (
         "offer_acceptance_share",
         "价值共生：接受推荐占比",
         "Value co-creation: offer acceptance share",
-        "在已处理的服务类联络（意图本身不是销售意图）中，value_window_days（30 天）内有推荐被接受的占比。",
-        "Among handled service contacts (intent not itself a sales intent): the share with an offer "
+        "在已处理的服务类联络（意图本身不是销售意图）中，"
+        "value_window_days（30 天）内有推荐被接受的占比。",
+        "Among handled service contacts (intent not itself a sales intent): the share with an "
+        "offer "
         "accepted within value_window_days (30) of the contact.",
         "rate",
         "higher_is_better",
@@ -180,7 +185,8 @@ _METRICS: tuple[Metric, ...] = (
         "value_harm_rate",
         "价值共生伤害率",
         "Value harm rate",
-        "被接受的推荐中，同一客户在 value_window_days 内随后投诉的占比（掩盖误导销售的价值指标不是质量指标）。",
+        "被接受的推荐中，同一客户在 value_window_days 内随后投诉的占比"
+        "（掩盖误导销售的价值指标不是质量指标）。",
         "Accepted offers followed by a complaint from the same customer within value_window_days "
         "(a value metric that hides mis-selling is no quality metric).",
         "rate",
@@ -234,7 +240,8 @@ _METRICS: tuple[Metric, ...] = (
         "平均处理时长（AHT）",
         "Average handle time (AHT)",
         "每通已接通电话的通话时长（含保持）+ 话后处理时长。",
-        "Connected + wrap, per answered call (connected seconds = ended - answered, hold included).",
+        "Connected + wrap, per answered call (connected "
+        "seconds = ended - answered, hold included).",
         "seconds",
         "lower_is_better",
         "classic",
@@ -326,7 +333,8 @@ _METRICS: tuple[Metric, ...] = (
         "后台平均处理时长",
         "Back-office processing time",
         "从接收到完成的平均分钟数（按业务类型、网点、审核员、班次、日）。",
-        "Mean minutes from received to completed (per business type, branch, reviewer, shift, day).",
+        "Mean minutes from received to completed (per "
+        "business type, branch, reviewer, shift, day).",
         "minutes",
         "lower_is_better",
         "backoffice",

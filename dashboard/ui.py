@@ -12,12 +12,12 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-import altair as alt
 import polars as pl
 import streamlit as st
 
 from dashboard import data, state
-from dashboard.i18n import t
+from dashboard.charts import AnyChart
+from dashboard.i18n import column_label, t
 from dashboard.metrics_catalog import metric
 
 EXPLORE_PAGE = "app_pages/explore.py"
@@ -71,7 +71,7 @@ def download(frame: pl.DataFrame, name: str, lang: str, file: str | None = None)
 
 def chart(
     result: data.Result,
-    build: Callable[[pl.DataFrame, str], alt.TopLevelMixin],
+    build: Callable[[pl.DataFrame, str], AnyChart],
     title: str,
     lang: str,
     on_select: bool = False,
@@ -98,12 +98,55 @@ def chart(
     return event
 
 
-def table(result: data.Result, title: str, lang: str, rename: dict[str, str] | None = None) -> None:
+def column_config(frame: pl.DataFrame, lang: str) -> dict[str, Any]:
+    """Localised headers and readable formats for a table (the data keeps its names)."""
+    config: dict[str, Any] = {}
+    for name, dtype in frame.schema.items():
+        label = column_label(name, lang)
+        if dtype == pl.Date:
+            config[name] = st.column_config.DateColumn(label, format="YYYY-MM-DD")
+        elif isinstance(dtype, pl.Datetime):
+            config[name] = st.column_config.DatetimeColumn(label, format="YYYY-MM-DD HH:mm:ss")
+        elif dtype.is_float() and (name.endswith("_rate") or name in RATE_COLUMNS):
+            config[name] = st.column_config.NumberColumn(label, format="percent")
+        elif dtype.is_float():
+            config[name] = st.column_config.NumberColumn(label, format="%.2f")
+        else:
+            config[name] = st.column_config.Column(label)
+    return config
+
+
+RATE_COLUMNS = {
+    "service_level",
+    "fcr",
+    "precision",
+    "recall",
+    "ces_easy_share",
+    "offer_acceptance_share",
+    "proactive_share",
+    "accuracy",
+    "mean_confidence",
+    "baseline_offered_share",
+    "during_offered_share",
+    "relative_difference",
+}
+
+
+def dataframe(frame: pl.DataFrame, lang: str, height: int | None = None) -> None:
+    st.dataframe(
+        frame,
+        width="stretch",
+        hide_index=True,
+        column_config=column_config(frame, lang),
+        height=height or "auto",
+    )
+
+
+def table(result: data.Result, title: str, lang: str) -> None:
     st.subheader(title)
     if not show_result(result, lang):
         return
-    shown = result.frame.rename(rename) if rename else result.frame
-    st.dataframe(shown, width="stretch", hide_index=True)
+    dataframe(result.frame, lang)
     download(result.frame, title, lang)
 
 

@@ -23,7 +23,7 @@ def bucket_from_url() -> dict[str, Any]:
     bucket: dict[str, Any] = {}
     for key, (_column, kind) in data.BUCKETS.items():
         raw = st.query_params.get(f"x_{key}")
-        if raw in (None, ""):
+        if not raw:
             continue
         try:
             bucket[key] = dt.date.fromisoformat(raw) if kind is dt.date else kind(raw)
@@ -54,7 +54,7 @@ if bucket:
 summary = data.bucket_summary(filters, bucket)
 if ui.show_result(summary, lang):
     contacts, handled, abandoned, mean_wait, customers = summary.frame.row(0)
-    cols = st.columns(5)
+    cols = list(st.columns(5))
     cols[0].metric(t("contacts", lang), fmt_int(contacts, lang))
     cols[1].metric(t("handled", lang), fmt_int(handled, lang))
     cols[2].metric(t("abandoned", lang), fmt_int(abandoned, lang))
@@ -81,7 +81,7 @@ if group:
             "bucket",
             "contact_count",
             t("contacts", lg),
-            title,
+            dim_label(group),
             ",d",
         ),
         title,
@@ -104,5 +104,5 @@ st.caption(
 )
 rows = data.contacts_in_bucket(filters, bucket)
 if ui.show_result(rows, lang):
-    st.dataframe(rows.frame, width="stretch", hide_index=True, height=420)
+    ui.dataframe(rows.frame, lang, height=420)
     ui.download(rows.frame, "contacts", lang)

@@ -28,7 +28,7 @@ if not heat.missing and not heat.restricted and not heat.empty:
     picked = ui.selected_point(event, ["contact_weekday", "contact_hour"])
     # the worst cell among those carrying at least half the median volume
     volume = heat.frame.filter(pl.col("offered_count") > 0)
-    floor = (volume["offered_count"].median() or 0) / 2
+    floor = float(volume.select(pl.col("offered_count").median()).item() or 0) / 2
     cells = volume.filter(pl.col("offered_count") >= floor)
     if not picked and cells.height:
         worst = cells.sort("service_level", nulls_last=True).row(0, named=True)

@@ -16,7 +16,7 @@ if ui.show_result(daily, lang):
         "contact_count", "handled_count", "answered_count", "offered_count"
     ).sum()
     contacts, handled, answered, offered = totals.row(0)
-    cols = st.columns(4)
+    cols = list(st.columns(4))
     cols[0].metric(t("contacts", lang), fmt_int(contacts, lang))
     cols[1].metric(t("handled", lang), fmt_int(handled, lang))
     cols[2].metric(t("offered", lang), fmt_int(offered, lang))

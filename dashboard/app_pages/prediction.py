@@ -14,7 +14,7 @@ lang, filters = page.lang, page.filters
 totals = data.prediction_totals(filters)
 if ui.show_result(totals, lang):
     row = totals.frame.row(0, named=True)
-    cols = st.columns(2)
+    cols = list(st.columns(2))
     ui.metric_tile(cols[0], "prediction_accuracy", fmt_pct(row["accuracy"], lang), lang)
     cols[1].metric(t("judged_contacts", lang), fmt_int(row["judged_contact_count"], lang))
 ui.definition("prediction_accuracy", lang)
@@ -45,7 +45,7 @@ st.header(t("proactive_by_channel", lang).split("（")[0].split(" by")[0])
 proactive = data.proactive_totals(filters)
 if ui.show_result(proactive, lang):
     row = proactive.frame.row(0, named=True)
-    cols = st.columns(3)
+    cols = list(st.columns(3))
     cols[0].metric(t("proactive_contacts", lang), fmt_int(row["proactive_contact_count"], lang))
     ui.metric_tile(cols[1], "proactive_share", fmt_pct(row["proactive_share"], lang), lang)
     ui.metric_tile(cols[2], "preemption_rate", fmt_pct(row["preemption_rate"], lang), lang)

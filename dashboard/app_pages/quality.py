@@ -23,7 +23,7 @@ history = data.load_history()
 if ui.show_result(history, lang):
     frame = history.frame
     loaded = frame.filter(frame["status"] == "loaded")
-    cols = st.columns(4)
+    cols = list(st.columns(4))
     cols[0].metric(t("files_loaded", lang), fmt_int(loaded.height, lang))
     cols[1].metric(t("files_refused", lang), fmt_int(frame.height - loaded.height, lang))
     cols[2].metric(t("rows_loaded", lang), fmt_int(frame["rows_loaded"].sum(), lang))

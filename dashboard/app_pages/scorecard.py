@@ -24,7 +24,9 @@ st.caption(t("scorecard_help", lang))
 summary, weekly, missing, restricted = data.scorecard(filters)
 
 
-def status_text(status: str) -> str:
+def status_text(status: str, value: float | None = 0.0) -> str:
+    if value is None:
+        return t("no_rows_short", lang)
     return t(status, lang) if status else t("no_target", lang)
 
 
@@ -36,7 +38,7 @@ def card(row: dict, container) -> None:  # type: ignore[no-untyped-def]
         )
         target = fmt_unit(row["target"], entry.unit, lang) if row["target"] is not None else "—"
         st.markdown(
-            f":{BADGE[row['status']]}-badge[{status_text(row['status'])}] "
+            f":{BADGE[row['status']]}-badge[{status_text(row['status'], row['value'])}] "
             f"{t('target', lang)} {target} · {t(row['direction'], lang)}"
         )
 
@@ -76,7 +78,9 @@ table = summary.with_columns(
     pl.struct("target", "unit")
     .map_elements(lambda r: fmt_unit(r["target"], r["unit"], lang), return_dtype=pl.String)
     .alias(t("target", lang)),
-    pl.col("status").map_elements(status_text, return_dtype=pl.String).alias(t("status", lang)),
+    pl.struct("status", "value")
+    .map_elements(lambda r: status_text(r["status"], r["value"]), return_dtype=pl.String)
+    .alias(t("status", lang)),
 )
 st.dataframe(
     table.select(t("metric", lang), t("actual", lang), t("target", lang), t("status", lang)),

@@ -14,7 +14,7 @@ ui.require(data.VALUE, lang)
 totals = data.value_totals(filters)
 if ui.show_result(totals, lang):
     row = totals.frame.row(0, named=True)
-    cols = st.columns(4)
+    cols = list(st.columns(4))
     cols[0].metric(t("service_contacts", lang), fmt_int(row["service_contact_count"], lang))
     ui.metric_tile(
         cols[1], "offer_acceptance_share", fmt_pct(row["offer_acceptance_share"], lang), lang

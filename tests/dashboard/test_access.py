@@ -198,7 +198,8 @@ try:
     st.write("bounds visible")
 except data.NoData:
     st.write("no bounds")
-filters = data.Filters(start=__import__("datetime").date(2000, 1, 1), end=__import__("datetime").date(2100, 1, 1))
+import datetime as dt
+filters = data.Filters(start=dt.date(2000, 1, 1), end=dt.date(2100, 1, 1))
 st.write(f"rows={data.daily_volume(filters).frame.height}")
 st.write(f"contacts={data.contacts_in_bucket(filters, {}).frame.height}")
 st.write(f"loads={data.load_history().frame.height}")
