@@ -33,16 +33,16 @@
         coalesce(sum(answered_wait_seconds), 0) as answered_wait_seconds_sum,
         coalesce(sum(connected_seconds), 0) as connected_seconds_sum,
         coalesce(sum(talk_seconds), 0) as talk_seconds_sum,
-        coalesce(sum(hold_seconds), 0) as hold_seconds_sum,
-        coalesce(sum(wrap_seconds), 0) as wrap_seconds_sum,
+        cast(coalesce(sum(hold_seconds), 0) as bigint) as hold_seconds_sum,
+        cast(coalesce(sum(wrap_seconds), 0) as bigint) as wrap_seconds_sum,
         coalesce(sum(handle_seconds), 0) as handle_seconds_sum,
         count(handle_seconds) as handle_time_call_count,
-        sum(complaint_count) as complaint_count,
-        sum(nps_response_count) as nps_response_count,
-        sum(nps_promoter_count) as nps_promoter_count,
-        sum(nps_detractor_count) as nps_detractor_count,
-        sum(csat_response_count) as csat_response_count,
-        sum(csat_satisfied_count) as csat_satisfied_count,
+        cast(sum(complaint_count) as bigint) as complaint_count,
+        cast(sum(nps_response_count) as bigint) as nps_response_count,
+        cast(sum(nps_promoter_count) as bigint) as nps_promoter_count,
+        cast(sum(nps_detractor_count) as bigint) as nps_detractor_count,
+        cast(sum(csat_response_count) as bigint) as csat_response_count,
+        cast(sum(csat_satisfied_count) as bigint) as csat_satisfied_count,
         {%- for rate in hotline_rate_definitions() %}
         count(case when {{ rate.numerator }} then 1 end) as {{ rate.name }}_numerator,
         count(case when {{ rate.denominator }} then 1 end) as {{ rate.name }}_denominator,
@@ -51,12 +51,12 @@
         count(answered_wait_seconds) as asa_seconds_denominator,
         coalesce(sum(handle_seconds), 0) as aht_seconds_numerator,
         count(handle_seconds) as aht_seconds_denominator,
-        sum(complaint_count) as complaints_per_10k_numerator,
+        cast(sum(complaint_count) as bigint) as complaints_per_10k_numerator,
         count(*) as complaints_per_10k_denominator,
-        sum(nps_promoter_count) - sum(nps_detractor_count) as nps_numerator,
-        sum(nps_response_count) as nps_denominator,
-        sum(csat_satisfied_count) as csat_rate_numerator,
-        sum(csat_response_count) as csat_rate_denominator
+        sum(nps_promoter_count) - cast(sum(nps_detractor_count) as bigint) as nps_numerator,
+        cast(sum(nps_response_count) as bigint) as nps_denominator,
+        cast(sum(csat_satisfied_count) as bigint) as csat_rate_numerator,
+        cast(sum(csat_response_count) as bigint) as csat_rate_denominator
 {%- endmacro %}
 
 {#- Convenience ratios at the mart's own grain (never average these). -#}

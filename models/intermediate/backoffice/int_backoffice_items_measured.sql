@@ -15,9 +15,7 @@ localised as (
     select
         items.*,
         {{ to_local('items.received_at') }} as received_local_at,
-        {{ to_local('items.completed_at') }} as completed_local_at,
-        {{ to_local('coalesce(items.completed_at, items.started_at, items.received_at)') }}
-            as last_event_local_at
+        {{ to_local('items.completed_at') }} as completed_local_at
 
     from items
 
@@ -27,14 +25,12 @@ localised as (
 -- latest event (receipt, start or completion) of any item loaded
 data_end as (
 
-    select
-        {%- if var('as_of_date') %}
-        cast(cast('{{ var("as_of_date") }}' as date) + 1 as timestamp) as data_end_local_at
-        {%- else %}
-        max(last_event_local_at) as data_end_local_at
-        {%- endif %}
-
-    from localised
+    {%- if var('as_of_date') %}
+    select cast(cast('{{ var("as_of_date") }}' as date) + 1 as timestamp) as data_end_local_at
+    {%- else %}
+    select {{ to_local('max(coalesce(completed_at, started_at, received_at))') }} as data_end_local_at
+    from items
+    {%- endif %}
 
 ),
 

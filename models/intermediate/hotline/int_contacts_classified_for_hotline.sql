@@ -183,6 +183,7 @@ final as (
         classified.work_mode,
         classified.is_call,
         classified.is_handled,
+        classified.is_answered_by_agent,
         classified.is_offered,
         classified.is_answered,
         classified.is_abandoned_offered,

@@ -22,6 +22,7 @@ final as (
         received_week_start_date,
         business_type,
         branch_id
+    order by received_date
 
 )
 

@@ -28,6 +28,7 @@ final as (
         business_type,
         shift,
         reviewer_id
+    order by received_date
 
 )
 

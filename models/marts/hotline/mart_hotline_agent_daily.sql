@@ -43,6 +43,7 @@ final as (
         {{ hotline_ratios('aggregated') }}
 
     from aggregated
+    order by aggregated.contact_date
 
 )
 

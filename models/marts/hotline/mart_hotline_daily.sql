@@ -44,6 +44,8 @@ final as (
         {{ hotline_ratios('aggregated') }}
 
     from aggregated
+    -- stored in date order so date-range filters skip whole row groups
+    order by aggregated.contact_date
 
 )
 

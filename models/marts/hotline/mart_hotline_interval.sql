@@ -71,6 +71,7 @@ final as (
             / nullif(aggregated.service_level_denominator, 0) as service_level
 
     from aggregated
+    order by aggregated.contact_date
 
 )
 
