@@ -222,8 +222,9 @@ def simulate_backoffice(
     started = t + wait
     reviewer = _assign_reviewer(rv, started, params, rng)
     week = (started // cal.DAY + params.start_date.weekday()) // 7
-    active = mix64(week * 1000 + reviewer, 21) % np.uint64(1000) < np.uint64(
-        int(params.outlier_week_share * 1000)
+    # outliers deviate in an evenly spread `outlier_week_share` of weeks (golden-ratio sequence)
+    active = (
+        np.mod((week + 1) * 0.6180339887 + reviewer * 0.4142135624, 1.0) < params.outlier_week_share
     )
     kind = rv.outlier_kind[reviewer]
     slow = active & np.isin(kind, ("slow", "slow_and_harsh"))
