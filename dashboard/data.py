@@ -573,15 +573,15 @@ def _metric_sums(
     missing: list[str] = []
     restricted: list[str] = []
     for code in codes:
-        entry = catalog_metric(code)
-        if entry.source is None:
+        reading = catalog_metric(code).reading
+        if reading is None:
             missing.append(code)
         else:
-            by_table.setdefault(entry.source.table, []).append(entry)
+            by_table.setdefault(reading.table, []).append(catalog_metric(code))
     frames: list[pl.DataFrame] = []
     keys = ["period"] if weekly else []
     for table, entries in by_table.items():
-        sources = [(m.code, m.source) for m in entries if m.source is not None]
+        sources = [(m.code, m.reading) for m in entries if m.reading is not None]
         date_col = sources[0][1].date_col
         sums = ",\n".join(
             f'{source.aggregate("numerator")} as "{code}__num", '
@@ -635,7 +635,7 @@ def metric_totals(
 
 
 def _scale(code: str) -> float:
-    source = catalog_metric(code).source
+    source = catalog_metric(code).reading
     return source.scale if source else 1.0
 
 

@@ -35,9 +35,11 @@ UNITS = (
 class Source:
     """Where a figure lives: value = scale x sum(numerator) / sum(denominator).
 
-    `numerator` / `denominator` are column names (summed), or, for a ratio of
-    ratios such as home/office productivity, aggregate SQL expressions
-    (anything containing a parenthesis is used as written).
+    In `Metric.source`, `numerator` / `denominator` are always column names
+    (summed: callers may write `sum(<numerator>)`). In `Metric.derived` (a
+    ratio of ratios such as home/office productivity, which no single sum
+    re-aggregates) they are aggregate SQL expressions, used as written:
+    `aggregate()` handles both.
     """
 
     table: str
@@ -62,6 +64,12 @@ class Metric:
     direction: str  # higher_is_better | lower_is_better
     family: str  # evaluation | classic | backoffice | workforce
     source: Source | None = None
+    derived: Source | None = None  # aggregate-SQL figure (see Source); None for plain sums
+
+    @property
+    def reading(self) -> Source | None:
+        """How to read the figure: the plain source, else the derived one."""
+        return self.source or self.derived
 
     def name(self, lang: str) -> str:
         return self.name_zh if lang == "zh" else self.name_en
@@ -448,6 +456,10 @@ SOURCES: dict[str, Source] = {
     "bo_first_time_right": _rate(BACKOFFICE, "first_time_right_rate", "received_date"),
     "contacts_per_logged_in_hour": _rate(WORKFORCE, "contacts_per_logged_in_hour", "activity_date"),
     "attendance_rate": _rate(WORKFORCE, "attendance_rate", "activity_date"),
+}
+
+# Figures that are not one sum over another (read with Source.aggregate()).
+DERIVED: dict[str, Source] = {
     "home_office_productivity_ratio": Source(
         HOME_OFFICE,
         "sum(home_handled_contact_count) / nullif(sum(home_logged_in_hours), 0)",
@@ -457,7 +469,12 @@ SOURCES: dict[str, Source] = {
 }
 
 METRICS: dict[str, Metric] = {
-    entry.code: replace(entry, source=SOURCES.get(entry.code, entry.source)) for entry in _METRICS
+    entry.code: replace(
+        entry,
+        source=SOURCES.get(entry.code, entry.source),
+        derived=DERIVED.get(entry.code, entry.derived),
+    )
+    for entry in _METRICS
 }
 
 

@@ -100,6 +100,9 @@ def main() -> None:
             for section, pages in SECTIONS.items()
         }
     )
+    if navigation.url_path != "explore":  # a drill-down belongs to the Explore page only
+        for key in [key for key in st.query_params if key.startswith("x_")]:
+            del st.query_params[key]
     sidebar(scope, lang)
     navigation.run()
 

@@ -81,3 +81,11 @@ def test_number_formats_per_language() -> None:
     assert i18n.fmt_date(dt.date(2026, 6, 1), "en") == "2026-06-01"
     assert i18n.fmt_pct(None, "en") == i18n.fmt_int(float("nan"), "zh") == i18n.DASH
     assert i18n.weekday(1, "zh") == "周一" and i18n.weekday(7, "en") == "Sun"
+
+
+def test_plain_sources_are_column_names() -> None:
+    """Callers (the exports) may write sum(<numerator>): plain sources hold bare column names."""
+    for code, entry in METRICS.items():
+        if entry.source is not None:
+            for column in (entry.source.numerator, entry.source.denominator):
+                assert column.isidentifier(), (code, column)
