@@ -24,6 +24,22 @@ intents as (
 
 ),
 
+agent_totals as (
+
+    select
+        sum(fcr_numerator) as fcr_numerator,
+        sum(fcr_denominator) as fcr_denominator,
+        sum(effort_index_mean_denominator) as effort_index_mean_denominator,
+        sum(ces_mean_denominator) as ces_mean_denominator,
+        sum(proactive_share_numerator) as proactive_share_numerator,
+        sum(preemption_rate_denominator) as preemption_rate_denominator,
+        sum(offer_acceptance_share_numerator) as offer_acceptance_share_numerator,
+        sum(service_contact_count) as service_contact_count,
+        sum(harm_rate_denominator) as harm_rate_denominator
+    from {{ ref('mart_evaluation_agent_daily') }}
+
+),
+
 checks as (
 
     select
@@ -129,6 +145,26 @@ checks as (
             where contacts.is_handled
                 and coalesce(cast(intents.is_sales as integer), 0) = 0
         )
+
+    {%- for mart, column in [
+        ('mart_fcr_daily', 'fcr_numerator'),
+        ('mart_fcr_daily', 'fcr_denominator'),
+        ('mart_effort_daily', 'effort_index_mean_denominator'),
+        ('mart_effort_daily', 'ces_mean_denominator'),
+        ('mart_proactive_daily', 'proactive_share_numerator'),
+        ('mart_proactive_daily', 'preemption_rate_denominator'),
+        ('mart_value_daily', 'offer_acceptance_share_numerator'),
+        ('mart_value_daily', 'service_contact_count'),
+        ('mart_value_daily', 'harm_rate_denominator'),
+    ] %}
+
+    union all
+
+    select
+        'agent mart {{ column }} = {{ mart }}',
+        (select {{ column }} from agent_totals),
+        (select sum({{ column }}) from {{ ref(mart) }})
+    {%- endfor %}
 
 )
 

@@ -1,12 +1,13 @@
 {#- Customer effort (客户费力度) by day of the episode's first handled contact,
-    site, channel, intent, team and agent. Two views:
+    site, channel, intent and team. Two views:
     - survey CES over every answer given in an episode: mean score
       (ces_mean_numerator / ces_mean_denominator) and the share of answers
       5-7 (ces_top_box_numerator / ces_top_box_denominator);
     - the Customer Effort Index over episodes that are not censored (a
       censored episode may still grow): mean index and mean of each raw
       component (each *_sum / effort_index_mean_denominator).
-    Sums only, so any period or dimension re-aggregates exactly. -#}
+    Sums only, so any period or dimension re-aggregates exactly. By agent:
+    mart_evaluation_agent_daily. -#}
 with episodes as (
 
     select * from {{ ref('fct_episodes') }}
@@ -23,7 +24,6 @@ final as (
         channel,
         intent,
         team,
-        agent_id,
         count(*) as episode_count,
         sum(case when is_censored then 1 else 0 end) as censored_episode_count,
         sum(case when not is_censored then effort_index else 0 end) as effort_index_mean_numerator,
@@ -47,7 +47,7 @@ final as (
         sum(ces_answer_count) as ces_top_box_denominator
 
     from episodes
-    group by episode_date, episode_week, episode_month, site_code, channel, intent, team, agent_id
+    group by episode_date, episode_week, episode_month, site_code, channel, intent, team
 
 )
 

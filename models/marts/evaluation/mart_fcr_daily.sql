@@ -1,10 +1,11 @@
 {#- One-contact resolution (一次性解决率, FCR) by day of the episode's first
-    handled contact, site, channel, intent, team and agent (of that
-    contact). FCR = fcr_numerator / fcr_denominator over episodes that are
-    not censored; censored episodes, and handled customer-initiated
-    contacts that cannot form episodes (customer unknown, or no final
-    intent), are counted beside it. Re-aggregate by summing the columns
-    over any period (episode_week, episode_month) or dimension. -#}
+    handled contact, site, channel, intent and team (of that contact).
+    FCR = fcr_numerator / fcr_denominator over episodes that are not
+    censored; censored episodes, and handled customer-initiated contacts
+    that cannot form episodes (customer unknown, or no final intent), are
+    counted beside it. Re-aggregate by summing the columns over any period
+    (episode_week, episode_month) or dimension. By agent:
+    mart_evaluation_agent_daily. -#}
 with episodes as (
 
     select * from {{ ref('fct_episodes') }}
@@ -25,7 +26,6 @@ episodes_rolled as (
         channel,
         intent,
         team,
-        agent_id,
         count(*) as episode_count,
         sum(case when is_censored then 1 else 0 end) as censored_episode_count,
         sum(case when not is_censored and is_one_contact_resolution then 1 else 0 end)
@@ -43,7 +43,7 @@ episodes_rolled as (
         0 as no_intent_contact_count
 
     from episodes
-    group by episode_date, site_code, channel, intent, team, agent_id
+    group by episode_date, site_code, channel, intent, team
 
 ),
 
@@ -57,7 +57,6 @@ excluded_rolled as (
         channel,
         coalesce(intent, 'unknown') as intent,
         coalesce(team, 'unassigned') as team,
-        agent_id,
         0 as episode_count,
         0 as censored_episode_count,
         0 as fcr_numerator,
@@ -80,8 +79,7 @@ excluded_rolled as (
         coalesce(site_code, 'unassigned'),
         channel,
         coalesce(intent, 'unknown'),
-        coalesce(team, 'unassigned'),
-        agent_id
+        coalesce(team, 'unassigned')
 
 ),
 
@@ -103,7 +101,6 @@ final as (
         channel,
         intent,
         team,
-        agent_id,
         sum(episode_count) as episode_count,
         sum(censored_episode_count) as censored_episode_count,
         sum(fcr_numerator) as fcr_numerator,
@@ -118,7 +115,7 @@ final as (
         sum(no_intent_contact_count) as no_intent_contact_count
 
     from unioned
-    group by episode_date, site_code, channel, intent, team, agent_id
+    group by episode_date, site_code, channel, intent, team
 
 )
 
