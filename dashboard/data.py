@@ -525,7 +525,7 @@ _LOOKUPS: dict[str, tuple[str, str]] = {
 }
 
 
-def dimension_names(dimension: str, lang: str) -> dict[str, str]:
+def dimension_names(dimension: str, lang: str, with_code: bool = True) -> dict[str, str]:
     """code -> name in the language, from the seeds (empty when there is no lookup)."""
     lookup = _LOOKUPS.get(dimension)
     if lookup is None:
@@ -538,7 +538,9 @@ def dimension_names(dimension: str, lang: str) -> dict[str, str]:
         frame = query(f"select {code_col} as code, {name_col} as name from {table}")
     except NoData:
         return {}
-    return {str(code): f"{name} ({code})" for code, name in frame.iter_rows()}
+    if with_code:
+        return {str(code): f"{name} ({code})" for code, name in frame.iter_rows()}
+    return {str(code): str(name) for code, name in frame.iter_rows()}
 
 
 # --------------------------------------------------------------------------
@@ -1198,5 +1200,39 @@ def continuity(filters: Filters) -> Result:
         from src order by disruption_id, is_disrupted_site desc, absorbed_offered_count desc
         """,
         filters,
+        date_col=None,
+    )
+
+
+CHECK_RUNS = "quality.check_runs"
+CHECK_RESULTS = "quality.check_results"
+
+
+def check_runs(limit: int = 50) -> Result:
+    """The latest data-quality runs (`serviq check`), newest first."""
+    return _run(
+        CHECK_RUNS,
+        f"""
+        select run_id, finished_at, is_success, critical_failures, warning_failures,
+            expectation_count, suite_count, seconds, build_fingerprint
+        from src order by finished_at desc limit {int(limit)}
+        """,
+        date_col=None,
+    )
+
+
+def latest_check_results() -> Result:
+    """Every expectation of the latest run, failures first."""
+    return _run(
+        CHECK_RESULTS,
+        """
+        select suite, expectation, column_name, severity, is_success, element_count,
+            unexpected_count, unexpected_percent, observed_value, failing_row_keys, checked_at
+        from src
+        where run_id = (
+            select run_id from src order by checked_at desc limit 1
+        )
+        order by is_success, case severity when 'critical' then 0 else 1 end, suite, expectation
+        """,
         date_col=None,
     )

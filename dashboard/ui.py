@@ -40,6 +40,20 @@ def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") or "data"
 
 
+# columns shown by name instead of code (tables and charts; downloads keep the codes)
+NAMED_COLUMNS = {"intent": "intent", "predicted_intent": "intent", "business_type": "business_type"}
+
+
+def for_display(frame: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """Codes replaced by their names in the language (seed lookups), for showing only."""
+    for column, dimension in NAMED_COLUMNS.items():
+        if column in frame.columns and frame.schema[column] == pl.String:
+            names = data.dimension_names(dimension, lang, with_code=False)
+            if names:
+                frame = frame.with_columns(pl.col(column).replace(names))
+    return frame
+
+
 def show_result(result: data.Result, lang: str) -> bool:
     """Say why a result cannot be shown; True when there are rows to show."""
     if result.missing:
@@ -82,7 +96,7 @@ def chart(
         return None
     event = None
     try:
-        spec = build(result.frame, lang)
+        spec = build(for_display(result.frame, lang), lang)
         if on_select:
             event = st.altair_chart(
                 spec,
@@ -146,7 +160,7 @@ def table(result: data.Result, title: str, lang: str) -> None:
     st.subheader(title)
     if not show_result(result, lang):
         return
-    dataframe(result.frame, lang)
+    dataframe(for_display(result.frame, lang), lang)
     download(result.frame, title, lang)
 
 

@@ -104,5 +104,5 @@ st.caption(
 )
 rows = data.contacts_in_bucket(filters, bucket)
 if ui.show_result(rows, lang):
-    ui.dataframe(rows.frame, lang, height=420)
+    ui.dataframe(ui.for_display(rows.frame, lang), lang, height=420)
     ui.download(rows.frame, "contacts", lang)
