@@ -39,6 +39,13 @@ def add_parser(subparsers: Any) -> None:
         metavar="NAME=VALUE",
         help="override a suite parameter (JSON value), e.g. surveys__contact_id__min_coverage=0.95",
     )
+    p.add_argument(
+        "--suite",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="run only this suite or those below it (e.g. raw, raw.calls, marts); repeatable",
+    )
     p.add_argument("--list-params", action="store_true", help="print every parameter and exit")
     p.add_argument("-v", "--verbose", action="store_true", help="one line per suite")
     p.set_defaults(func=cmd_check)
@@ -71,7 +78,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     try:
         overrides = parse_overrides(args.param)
         run = run_checks(
-            settings.warehouse, overrides, args.sample_rows, _say if args.verbose else None
+            settings.warehouse,
+            overrides,
+            args.sample_rows,
+            _say if args.verbose else None,
+            suites=args.suite or None,
         )
     except (CheckError, ValueError) as exc:
         _say(f"serviq: error: {exc}")

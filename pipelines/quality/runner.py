@@ -20,7 +20,7 @@ import datetime as dt
 import logging
 import os
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -49,8 +49,12 @@ def run_checks(
     overrides: Mapping[str, Any] | None = None,
     sample_rows: int = DEFAULT_SAMPLE_ROWS,
     progress: Progress | None = None,
+    suites: Sequence[str] | None = None,
 ) -> CheckRun:
-    """Validate the warehouse, store the run in `quality.*`, return it."""
+    """Validate the warehouse, store the run in `quality.*`, return it.
+
+    `suites` limits the run to suites named so or below (e.g. `raw`, `raw.calls`).
+    """
     say = progress or (lambda _msg: None)
     if not warehouse.exists():
         raise CheckError(f"no warehouse at {warehouse}: run `serviq ingest` first.")
@@ -72,7 +76,7 @@ def run_checks(
             parameters=params,
         )
         for check in all_checks(con, params):
-            if not _relation_exists(con, check):
+            if not _selected(check.suite, suites) or not _relation_exists(con, check):
                 continue
             rows = _evaluate(con, gx, check, params, sample_rows)
             run.results.extend(rows)
@@ -84,6 +88,10 @@ def run_checks(
     finally:
         con.close()
     return run
+
+
+def _selected(suite: str, wanted: Sequence[str] | None) -> bool:
+    return not wanted or any(suite == w or suite.startswith(f"{w}.") for w in wanted)
 
 
 # --------------------------------------------------------------------------

@@ -21,8 +21,8 @@ from tests.reliability.landing import MAPPING, valid_record, write_records
 from tests.support import TEST_PII_KEY
 
 REPO = Path(__file__).resolve().parents[2]
-READERS = 3
-VERSIONS = 12
+READERS = 2
+VERSIONS = 6
 
 
 def python(*args: str) -> list[str]:
