@@ -58,10 +58,12 @@ def cjk_font_file(bold: bool = False) -> Path:
 def to_png(chart: alt.TopLevelMixin, width: int, height: int, scale: float = 2.0) -> bytes:
     """Size a chart, set the CJK font and draw it as PNG bytes."""
     vlc = _vl_convert()
-    sized = chart.properties(width=width, height=height)
-    styled = sized.configure(font=f"{CJK_FAMILY}, {LATIN_FALLBACK}").configure_view(strokeWidth=0)
-    spec = styled.to_json(validate=False)
     try:
+        sized = chart.properties(width=width, height=height)
+        styled = sized.configure(font=f"{CJK_FAMILY}, {LATIN_FALLBACK}")
+        spec = styled.configure_view(strokeWidth=0).to_json(validate=False)
         return bytes(vlc.vegalite_to_png(spec, scale=scale))
-    except Exception as exc:  # vl-convert raises plain ValueError/RuntimeError
-        raise RenderError(f"a chart could not be drawn: {exc}") from exc
+    except Exception as exc:  # altair schema errors, vl-convert ValueError/RuntimeError
+        text = str(exc).strip()
+        first_line = text.splitlines()[0][:200] if text else type(exc).__name__
+        raise RenderError(f"a chart could not be drawn ({first_line})") from exc
