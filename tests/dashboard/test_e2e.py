@@ -59,7 +59,13 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def server(served: Served, tmp_path: Path) -> Iterator[str]:
+def chromium() -> str:
+    """Debian's chromium (never a downloaded browser): skip on a laptop without it, fail in CI."""
+    return require_binary("chromium", "chromium")
+
+
+@pytest.fixture
+def server(chromium: str, served: Served, tmp_path: Path) -> Iterator[str]:
     port = free_port()
     env = {
         **os.environ,
@@ -136,8 +142,7 @@ def go_to(page, key: str, lang: str) -> float:  # type: ignore[no-untyped-def]
     return time.monotonic() - started
 
 
-def test_dashboard_in_a_browser(server: str) -> None:
-    chromium = require_binary("chromium", "chromium")
+def test_dashboard_in_a_browser(chromium: str, server: str) -> None:
     from playwright.sync_api import sync_playwright
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
