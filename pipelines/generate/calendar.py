@@ -76,8 +76,12 @@ def actual_day_factors(params: GeneratorParams, rng: np.random.Generator) -> np.
 
 def sample_time_of_day(profile: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
     """Seconds after midnight drawn from a 30-minute profile, uniform within intervals."""
-    interval = rng.choice(INTERVALS_PER_DAY, size=n, p=profile)
-    return interval * INTERVAL + rng.integers(0, INTERVAL, size=n)
+    cum = np.cumsum(profile)
+    u = rng.random(n) * cum[-1]
+    interval = np.minimum(np.searchsorted(cum, u, side="right"), INTERVALS_PER_DAY - 1)
+    width = profile[interval]
+    frac = np.clip((u - (cum[interval] - width)) / np.maximum(width, 1e-12), 0.0, 0.999999)
+    return interval * INTERVAL + (frac * INTERVAL).astype(np.int64)
 
 
 def day_of(t: np.ndarray) -> np.ndarray:

@@ -156,7 +156,7 @@ class ContactSimulator:
         self.service_seconds = queue_service_seconds(ref, self.intent_queue, len(queue_names))
         self.same_family = self._same_family_table()
         self.n_same_family = np.bincount(self.intent_family)[self.intent_family] - 1
-        self.slot_bounds = np.searchsorted(sk.slot_t, np.arange(params.days + 1) * cal.DAY)
+        self.slot_bounds = np.searchsorted(sk.slot_t // cal.DAY, np.arange(params.days + 1))
         order = np.argsort(sk.pro_t, kind="stable")
         self.pro_order = order
         self.pro_bounds = np.searchsorted(sk.pro_t[order], np.arange(params.days + 1) * cal.DAY)

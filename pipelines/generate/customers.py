@@ -84,21 +84,26 @@ def assign_unique_customers(
     fewer customers than the base holds.
     """
     out: list[np.ndarray] = []
+    taken = np.zeros(base.n, dtype=bool)
+    owner = np.zeros(base.n, dtype=np.int64)
     for k in counts:
         k = int(k)
         if k > base.n:
             raise ValueError("--customers is too small for unique (customer, intent) pairs.")
-        taken = np.zeros(base.n, dtype=bool)
         parts: list[np.ndarray] = []
         need = k
         while need > 0:
             d = base.draw(need, rng)
-            d = np.unique(d[~taken[d]])[:need]
+            d = d[~taken[d]]
+            pos = np.arange(d.size)
+            owner[d] = pos
+            d = d[owner[d] == pos]  # one draw per customer (the last), in draw order
             taken[d] = True
             parts.append(d)
             need -= d.size
         got = np.concatenate(parts) if parts else np.empty(0, np.int64)
-        out.append(rng.permutation(got))
+        taken[got] = False  # reset for the next intent
+        out.append(got)
     return out
 
 

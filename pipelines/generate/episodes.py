@@ -50,7 +50,7 @@ class Skeleton:
     p_fcr: np.ndarray  # per intent, planted
     p_esc: np.ndarray  # per intent: P(escalate | first contact fails)
     accuracy: np.ndarray  # per intent, planted prediction accuracy
-    # slots, sorted by planned time
+    # slots, ordered by local day of the planned time
     slot_issue: np.ndarray
     slot_h: np.ndarray
     slot_t: np.ndarray
@@ -77,12 +77,17 @@ class Skeleton:
 
 @dataclass
 class Plan:
-    """Per issue and slot position: existence, flags, planted escalation probability."""
+    """Per slot position h: the issues that have a slot there and its flags.
 
-    alive: np.ndarray  # (issues, max slots)
-    resolved: np.ndarray
-    escalated: np.ndarray
-    p_esc: np.ndarray
+    `parent[h]` is each row's position among the rows of position h - 1.
+    """
+
+    rows: list[np.ndarray] = field(default_factory=list)
+    parent: list[np.ndarray] = field(default_factory=list)
+    resolved: list[np.ndarray] = field(default_factory=list)
+    escalated: list[np.ndarray] = field(default_factory=list)
+    p_esc: list[np.ndarray] = field(default_factory=list)
+    last: list[np.ndarray] = field(default_factory=list)
 
 
 def expected_slots(p_fcr: np.ndarray, p_esc: np.ndarray, params: GeneratorParams) -> np.ndarray:
@@ -111,14 +116,11 @@ def draw_plan(
     params: GeneratorParams,
     rng: np.random.Generator,
 ) -> Plan:
-    """Slot existence and flags per issue; later positions only for issues still open."""
-    n, m = intent.size, params.max_handled_contacts
-    alive = np.zeros((n, m), dtype=bool)
-    resolved = np.zeros((n, m), dtype=bool)
-    escalated = np.zeros((n, m), dtype=bool)
-    pesc = np.zeros((n, m))
-    rows = np.arange(n)
-    for h in range(m):
+    """Slot flags per position; later positions only for issues still open."""
+    plan = Plan()
+    rows = np.arange(intent.size)
+    parent = rows
+    for h in range(params.max_handled_contacts):
         k = intent[rows]
         p_res = p_fcr[k] if h == 0 else np.full(rows.size, params.p_next_contact_resolves)
         pe = p_esc[k]
@@ -127,21 +129,30 @@ def draw_plan(
         esc = ~res & (u[1] < pe)
         false_res = ~res & ~esc & (u[2] < params.false_resolution_share)
         unres = ~res & ~esc & ~false_res
-        alive[rows, h] = True
-        resolved[rows, h] = res | false_res
-        escalated[rows, h] = esc
-        pesc[rows, h] = (1 - p_res) * pe
         cont = (esc & (u[3] < params.p_repeat_after_escalation)) | false_res
         cont |= unres & (u[3] < params.p_repeat_after_unresolved)
-        rows = rows[cont & ~anon[rows]]
-    return Plan(alive, resolved, escalated, pesc)
+        cont &= ~anon[rows] & (h + 1 < params.max_handled_contacts)
+        plan.rows.append(rows)
+        plan.parent.append(parent)
+        plan.resolved.append(res | false_res)
+        plan.escalated.append(esc)
+        plan.p_esc.append((1 - p_res) * pe)
+        plan.last.append(~cont)
+        parent = np.flatnonzero(cont)
+        rows = rows[parent]
+        if rows.size == 0:
+            break
+    return plan
 
 
 def _channels(intent: np.ndarray, weights: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Channel per row from each intent's channel preference (inverse CDF)."""
     cum = np.cumsum(weights / weights.sum(axis=1, keepdims=True), axis=1)
-    u = rng.random(intent.size)[:, None]
-    return np.minimum((u > cum[intent]).sum(axis=1), weights.shape[1] - 1).astype(np.int8)
+    u = rng.random(intent.size)
+    out = np.zeros(intent.size, dtype=np.int8)
+    for j in range(weights.shape[1] - 1):
+        out += u > cum[:, j][intent]
+    return out
 
 
 def _time_of_day(channel: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -264,30 +275,24 @@ def _slots(
     params: GeneratorParams,
     rng: np.random.Generator,
 ) -> dict[str, np.ndarray]:
-    n, m = plan.alive.shape
-    times = np.zeros((n, m), dtype=np.int64)
-    chans = np.zeros((n, m), dtype=np.int8)
-    times[:, 0], chans[:, 0] = start, channel
-    for h in range(1, m):
-        rows = np.flatnonzero(plan.alive[:, h])
-        same = rng.random(rows.size) < SAME_CHANNEL_REPEAT
-        chans[rows, h] = np.where(
-            same, chans[rows, h - 1], _channels(intent[rows], ch_weights, rng)
-        )
-        times[rows, h] = _repeat_times(times[rows, h - 1], chans[rows, h], rng)
-    issue_idx, h_idx = np.nonzero(plan.alive)
-    t = times[issue_idx, h_idx]
-    order = np.argsort(t, kind="stable")
-    issue_idx, h_idx = issue_idx[order], h_idx[order]
+    """Time and channel of every slot; slots ordered by local day (radix sort)."""
+    times, chans = [start.astype(np.int64)], [channel.astype(np.int8)]
+    for h in range(1, len(plan.rows)):
+        par = plan.parent[h]
+        same = rng.random(par.size) < SAME_CHANNEL_REPEAT
+        fresh = _channels(intent[plan.rows[h]], ch_weights, rng)
+        chans.append(np.where(same, chans[h - 1][par], fresh).astype(np.int8))
+        times.append(_repeat_times(times[h - 1][par], chans[h], rng))
+    t = np.concatenate(times)
+    order = np.argsort((t // cal.DAY).astype(np.int16), kind="stable")
+    h_idx = np.concatenate([np.full(r.size, h, dtype=np.int8) for h, r in enumerate(plan.rows)])
     return {
-        "slot_issue": issue_idx,
-        "slot_h": h_idx.astype(np.int8),
+        "slot_issue": np.concatenate(plan.rows)[order],
+        "slot_h": h_idx[order],
         "slot_t": t[order],
-        "slot_channel": chans[issue_idx, h_idx],
-        "slot_resolved": plan.resolved[issue_idx, h_idx],
-        "slot_escalated": plan.escalated[issue_idx, h_idx],
-        "slot_p_esc": plan.p_esc[issue_idx, h_idx],
-        "slot_last": ~np.concatenate([plan.alive[:, 1:], np.zeros((n, 1), bool)], axis=1)[
-            issue_idx, h_idx
-        ],
+        "slot_channel": np.concatenate(chans)[order],
+        "slot_resolved": np.concatenate(plan.resolved)[order],
+        "slot_escalated": np.concatenate(plan.escalated)[order],
+        "slot_p_esc": np.concatenate(plan.p_esc)[order],
+        "slot_last": np.concatenate(plan.last)[order],
     }
