@@ -30,6 +30,7 @@ select
     sum(episode_count) as episodes,
     sum(censored_episode_count) as censored,
     sum(repeated_episode_count) as repeated,
+    sum(handled_contact_count) as handled,
     sum(fcr_numerator) as fcr_numerator,
     sum(fcr_denominator) as fcr_denominator
 from marts.mart_fcr_daily
@@ -88,6 +89,8 @@ def test_shorter_repeat_window_splits_episodes(
 ) -> None:
     default = figures(small_pipeline.serving, FCR_SQL)
     short = figures(short_window_serving, FCR_SQL)
+    # the same handled contacts, regrouped: splitting only adds episodes
+    assert short["handled"] == default["handled"]
     assert short["episodes"] > default["episodes"]
     assert short["censored"] < default["censored"]
     # counts are not comparable (different censoring), shares are
@@ -96,10 +99,13 @@ def test_shorter_repeat_window_splits_episodes(
     assert short_repeat_share < default_repeat_share
     default_fcr = default["fcr_numerator"] / default["fcr_denominator"]
     short_fcr = short["fcr_numerator"] / short["fcr_denominator"]
-    # ~30% of planted repeats come 3+ days later: with ~25% of episodes
-    # repeating, the 3-day window must lift FCR by several points, far more
-    # than rounding (both figures come from the same contacts).
-    assert short_fcr > default_fcr + 0.02, (short_fcr, default_fcr)
+    # A split turns a falsely resolved first contact whose repeat came 3+
+    # days later into a one-contact episode; the split-off repeat opens its
+    # own episode (resolved with P 0.7). Net: FCR rises, by about a point on
+    # this seeded fixture (0.734 -> 0.744). Not a sampling statement: the
+    # data are fixed by the seed, and the per-episode invariants of the
+    # 3-day build are checked by the data tests that ran inside it.
+    assert short_fcr > default_fcr, (short_fcr, default_fcr)
 
 
 def test_repeat_window_also_moves_preemption_censoring(

@@ -20,7 +20,7 @@
     'offer_acceptance_share_numerator', 'offer_acceptance_share_denominator',
     'value_per_1000_numerator', 'value_per_1000_denominator',
     'offer_take_up_rate_numerator', 'offer_take_up_rate_denominator',
-    'harm_rate_numerator', 'harm_rate_denominator',
+    'harm_rate_numerator', 'harm_rate_denominator', 'harm_censored_offer_count',
 ] -%}
 {%- set all_measures = episode_measures + proactive_measures + value_measures -%}
 with episodes as (
@@ -116,7 +116,8 @@ value_rolled as (
         sum(case when not is_value_censored then offer_count else 0 end)
             as offer_take_up_rate_denominator,
         sum(harm_offer_count) as harm_rate_numerator,
-        sum(harm_observed_offer_count) as harm_rate_denominator
+        sum(harm_observed_offer_count) as harm_rate_denominator,
+        sum(harm_censored_offer_count) as harm_censored_offer_count
 
     from contacts_valued
     group by contact_date, site_code, team, agent_id, channel
