@@ -233,6 +233,7 @@ LABELS: dict[str, dict[str, str]] = {
     # workforce
     "by_work_mode": {"zh": "按工作模式（居家 / 职场）", "en": "By work mode (home / office)"},
     "by_site": {"zh": "按职场", "en": "By site"},
+    "by_work_mode_table": {"zh": "按工作模式（明细）", "en": "By work mode (table)"},
     "by_team": {"zh": "按团队", "en": "By team"},
     "disruptions": {"zh": "业务连续性事件", "en": "Disruptions"},
     "attendance_by_day": {"zh": "每日出勤率（按职场）", "en": "Daily attendance by site"},

@@ -6,7 +6,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import charts, data, ui
-from dashboard.i18n import fmt_number, fmt_pct, t
+from dashboard.i18n import column_label, fmt_number, fmt_pct, t
 
 page = ui.Page("workforce")
 lang, filters = page.lang, page.filters
@@ -46,13 +46,13 @@ ui.chart(
         "work_mode",
         "contacts_per_logged_in_hour",
         charts.metric_title("contacts_per_logged_in_hour", lg),
-        t("by_work_mode", lg),
+        column_label("work_mode", lg),
         ",.2f",
     ),
     t("by_work_mode", lang),
     lang,
 )
-ui.table(by_mode, t("by_work_mode", lang) + " · " + t("value_col", lang), lang)
+ui.table(by_mode, t("by_work_mode_table", lang), lang)
 ui.table(data.workforce_by(filters, "site_code"), t("by_site", lang), lang)
 ui.chart(
     data.workforce_daily(filters),
