@@ -3,13 +3,14 @@
 The queries have the dashboard's shape (dashboard/data.py): a metric is
 read from the mart named in the metric catalogue
 (`dashboard.metrics_catalog`, `Source`) as `sum(numerator) * scale /
-sum(denominator)` over the rows whose `cast(<date column> as date)` lies in
+sum(denominator)` (`Source.aggregate`: a derived ratio of ratios uses its
+own expressions) over the rows whose `cast(<date column> as date)` lies in
 the period and whose `site_code` is one of the chosen sites (when the mart
 has that column). Rates are re-aggregated from their numerators and
 denominators, never averaged, so a week or a month equals the dashboard's
 figure for the same filters.
 
-All functions take an open read-only connection; `pipelines.export.data`
+All functions take an open read-only connection; `scorecard.load`
 opens one per export (`pipelines.db.read_only`) and closes it before any
 rendering starts.
 """
@@ -42,7 +43,12 @@ class Scope:
 
 @dataclass(frozen=True)
 class Measure:
-    """One re-aggregatable figure: sum(numerator) * scale / sum(denominator)."""
+    """One re-aggregatable figure: numerator * scale / denominator.
+
+    `numerator` and `denominator` are aggregate SQL expressions as the
+    catalogue's `Source.aggregate()` gives them (`sum(<column>)`, or a
+    derived figure's own expression).
+    """
 
     code: str
     numerator: str
@@ -87,8 +93,8 @@ def where_clause(
 def _measure_sql(measures: Sequence[Measure]) -> str:
     parts = []
     for measure in measures:
-        numerator = f"cast(sum({measure.numerator}) as double)"
-        denominator = f"cast(sum({measure.denominator}) as double)"
+        numerator = f"cast({measure.numerator} as double)"
+        denominator = f"cast({measure.denominator} as double)"
         parts.append(f"{numerator} as {measure.code}__numerator")
         parts.append(f"{denominator} as {measure.code}__denominator")
         parts.append(

@@ -170,9 +170,10 @@ def parse_targets(seed: pl.DataFrame) -> dict[str, Target]:
 # reading
 # --------------------------------------------------------------------------
 def _measure(metric: Metric) -> queries.Measure:
-    assert metric.source is not None
+    source = metric.reading
+    assert source is not None
     return queries.Measure(
-        metric.code, metric.source.numerator, metric.source.denominator, metric.source.scale
+        metric.code, source.aggregate("numerator"), source.aggregate("denominator"), source.scale
     )
 
 
@@ -189,11 +190,13 @@ def _group_by_source(
     """(table, date column) -> the published metrics read from it."""
     groups: dict[tuple[str, str], list[Metric]] = {}
     for metric in metrics:
-        source = metric.source
+        source = metric.reading
         if source is None or source.table not in tables:
             continue
         columns = tables[source.table]
-        if source.numerator not in columns or source.denominator not in columns:
+        # a plain source names columns (check them); a derived one is SQL, used as written
+        named = [part for part in (source.numerator, source.denominator) if "(" not in part]
+        if any(part not in columns for part in named):
             continue
         groups.setdefault((source.table, source.date_col), []).append(metric)
     return groups
@@ -234,7 +237,7 @@ def _figures(
     figures = []
     for metric in metrics:
         now = current.get(metric.code)
-        source_cols = tables.get(metric.source.table, []) if metric.source else []
+        source_cols = tables.get(metric.reading.table, []) if metric.reading else []
         figures.append(
             Figure(
                 metric=metric,
@@ -287,7 +290,7 @@ def _family_block(
     groups = _group_by_source(metrics, tables)
     missing = sorted(
         {
-            metric.source.table if metric.source else metric.code
+            metric.reading.table if metric.reading else metric.code
             for metric, figure in zip(metrics, figures, strict=True)
             if not figure.available
         }

@@ -38,7 +38,7 @@ def mart_figure(
     pipeline: Pipeline, code: str, start: dt.date, end: dt.date, sites: tuple[str, ...] = ()
 ) -> dict[str, Any] | None:
     """sum(numerator) * scale / sum(denominator) straight from the mart (None: not published)."""
-    source = METRICS[code].source
+    source = METRICS[code].reading
     assert source is not None
     with read_only(pipeline.serving) as con:
         published = con.execute(
@@ -50,7 +50,8 @@ def mart_figure(
             return None
         site_clause = f" and site_code in ({', '.join('?' for _ in sites)})" if sites else ""
         num, den = con.execute(
-            f"select sum({source.numerator}), sum({source.denominator}) from {source.table} "
+            f"select {source.aggregate('numerator')}, {source.aggregate('denominator')} "
+            f"from {source.table} "
             f"where {source.date_col} between ? and ?{site_clause}",
             [start, end, *sites],
         ).fetchall()[0]
