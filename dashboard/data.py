@@ -197,6 +197,7 @@ class Result:
     missing: bool = False  # the source table is not published (yet)
     restricted: bool = False  # hidden from this viewer: no site column to scope by
     ignored: tuple[str, ...] = field(default_factory=tuple)  # filters the source cannot apply
+    error: str = ""  # the source changed under the query (e.g. a column dropped)
 
     @property
     def empty(self) -> bool:
@@ -256,7 +257,12 @@ def _run(
     if not has_table(table):
         return Result(pl.DataFrame(), table, missing=True)
     source, source_params, ignored, restricted = _source(table, filters, date_col)
-    frame = query(f"with src as ({source})\n{body}", [*source_params, *params])
+    try:
+        frame = query(f"with src as ({source})\n{body}", [*source_params, *params])
+    except duckdb.Error as error:
+        # a mart changed shape under the dashboard: say so on this part, keep the page
+        first_line = str(error).splitlines()[0]
+        return Result(pl.DataFrame(), table, missing=True, error=first_line)
     return Result(frame, table, ignored=ignored, restricted=restricted)
 
 
@@ -1013,11 +1019,16 @@ def value_daily(filters: Filters) -> Result:
     )
 
 
+EVALUATION_AGENT = "marts.mart_evaluation_agent_daily"
+
+
 def value_by(filters: Filters, group: str) -> Result:
+    """Value co-creation per site / channel / intent / team, or per agent (agent mart)."""
     if group not in ("site_code", "channel", "intent", "team", "agent_id"):
         raise ValueError(f"cannot group value by {group!r}")
+    table = EVALUATION_AGENT if group == "agent_id" else VALUE
     return _run(
-        VALUE,
+        table,
         f"select {group}, {VALUE_MEASURES} from src group by 1 order by service_contact_count desc",
         filters,
     )

@@ -56,6 +56,9 @@ def for_display(frame: pl.DataFrame, lang: str) -> pl.DataFrame:
 
 def show_result(result: data.Result, lang: str) -> bool:
     """Say why a result cannot be shown; True when there are rows to show."""
+    if result.error:
+        st.error(f"{t('no_source', lang)}: `{result.source}` — {result.error}")
+        return False
     if result.missing:
         st.warning(f"{t('no_source', lang)}: `{result.source}`")
         return False

@@ -74,3 +74,20 @@ def test_nothing_published(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.delenv("SERVIQ_SERVING_PATH", raising=False)
     with pytest.raises(data.NoData):
         data.date_bounds()
+
+
+def test_a_mart_that_changed_shape_is_reported_not_raised(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A column the dashboard reads was dropped from a mart: that part says so, nothing raises."""
+    serving = tmp_path / "serving.duckdb"
+    monkeypatch.setenv("SERVIQ_HOME", str(tmp_path))
+    monkeypatch.delenv("SERVIQ_SERVING_PATH", raising=False)
+    publish_tiny(serving, 10)
+    con = duckdb.connect(str(serving))
+    con.execute("alter table marts.mart_contacts_daily drop column channel")
+    con.close()
+    filters = data.Filters(start=dt.date(2026, 6, 1), end=dt.date(2026, 6, 1))
+    result = data.channel_mix(filters)
+    assert result.missing and "channel" in result.error
+    assert data.daily_volume(filters).frame["contact_count"].to_list() == [10]
