@@ -1247,3 +1247,39 @@ def latest_check_results() -> Result:
         """,
         date_col=None,
     )
+
+
+HOTLINE_AGENT = "marts.mart_hotline_agent_daily"
+AGENT_LIMIT = 200
+
+
+def hotline_by_agent(filters: Filters) -> Result:
+    """The hotline figures per agent (the busiest AGENT_LIMIT agents of the selection)."""
+    return _run(
+        HOTLINE_AGENT,
+        f"""
+        select agent_id, site_code, team, {HOTLINE_MEASURES}
+        from src group by agent_id, site_code, team
+        order by answered_count desc limit {AGENT_LIMIT}
+        """,
+        filters,
+    )
+
+
+def evaluation_by_agent(filters: Filters) -> Result:
+    """FCR, effort and survey CES per agent (first handled contact of each episode)."""
+    return _run(
+        EVALUATION_AGENT,
+        f"""
+        select agent_id, site_code, team,
+            sum(episode_count) as episode_count,
+            sum(fcr_denominator) as evaluated_episode_count,
+            sum(fcr_numerator) / nullif(sum(fcr_denominator), 0) as fcr,
+            {_ratio("effort_index_mean", alias="effort_index")},
+            {_ratio("ces_mean")}
+        from src where agent_id is not null
+        group by agent_id, site_code, team
+        order by evaluated_episode_count desc limit {AGENT_LIMIT}
+        """,
+        filters,
+    )

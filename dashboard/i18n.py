@@ -169,6 +169,14 @@ LABELS: dict[str, dict[str, str]] = {
     "fcr_by_day": {"zh": "每日一次性解决率（按首次联络渠道）", "en": "Daily FCR by first channel"},
     "fcr_by_intent": {"zh": "一次性解决率（按意图）", "en": "FCR by intent"},
     "fcr_by_site": {"zh": "一次性解决率（按职场）", "en": "FCR by site"},
+    "fcr_by_agent": {
+        "zh": "按坐席的一次性解决率与费力度（事件最多的 200 名）",
+        "en": "FCR and effort by agent (the 200 with most episodes)",
+    },
+    "hotline_by_agent": {
+        "zh": "按坐席的热线指标（接通最多的 200 名）",
+        "en": "Hotline figures by agent (the 200 who answered most)",
+    },
     "effort_components": {
         "zh": "费力分量（每个事件的平均值）",
         "en": "Effort components (mean per episode)",

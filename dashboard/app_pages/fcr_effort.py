@@ -50,6 +50,7 @@ if not by_intent.missing and not by_intent.restricted and not by_intent.empty:
             label=f"{t('drill_down', lang)}: {t('intent', lang)} = {intent}",
         )
 ui.table(data.fcr_by(filters, "site_code"), t("fcr_by_site", lang), lang)
+ui.table(data.evaluation_by_agent(filters), t("fcr_by_agent", lang), lang)
 
 # ---- customer effort --------------------------------------------------------
 st.header(t("effort_components", lang).split("（")[0].split(" (")[0])

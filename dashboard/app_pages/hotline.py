@@ -93,3 +93,4 @@ ui.chart(
 
 for group, label in (("site_code", "site"), ("queue", "queue"), ("intent", "intent")):
     ui.table(data.hotline_by(filters, group), f"{t('hotline', lang)} · {t(label, lang)}", lang)
+ui.table(data.hotline_by_agent(filters), t("hotline_by_agent", lang), lang)

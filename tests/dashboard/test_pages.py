@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.i18n import fmt_int, fmt_pct, t
-from dashboard.metrics_catalog import metric
+from dashboard.i18n import fmt_int, fmt_pct, fmt_unit, t
+from dashboard.metrics_catalog import METRICS, metric
 from tests.dashboard.conftest import PAGES, Served, metric_value, open_page, warnings
 
 
@@ -199,3 +199,28 @@ def test_quality_page_is_not_filtered(make_app: Callable[..., AppTest], served: 
     before = metric_value(at, figure.label)
     at.date_input(key="f_dates").set_value((start, start)).run()
     assert metric_value(at, figure.label) == before == expected(served, figure)
+
+
+def test_every_scorecard_card_equals_its_mart(
+    make_app: Callable[..., AppTest], served: Served
+) -> None:
+    """Each card: scale x sum(numerator) / sum(denominator) of its mart over the date range."""
+    at = open_page(make_app("en"), "scorecard")
+    start, end = bounds(served)
+    checked = 0
+    for code, entry in METRICS.items():
+        reading = entry.reading
+        if reading is None or not served.has(reading.table):
+            continue
+        numerator = reading.numerator if "(" in reading.numerator else f"sum({reading.numerator})"
+        denominator = (
+            reading.denominator if "(" in reading.denominator else f"sum({reading.denominator})"
+        )
+        value = served.sql(
+            f"select {reading.scale} * ({numerator}) / nullif({denominator}, 0) "
+            f"from {reading.table} where {reading.date_col} between ? and ?",
+            [start, end],
+        ).item()
+        assert metric_value(at, entry.name_en) == fmt_unit(value, entry.unit, "en"), code
+        checked += 1
+    assert checked >= 20, checked
