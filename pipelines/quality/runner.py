@@ -6,8 +6,8 @@ SQLAlchemy poorly), one ephemeral GX checkpoint per suite with
 `result_format` COMPLETE and the table's key as `unexpected_index_column_names`,
 so every failing row is named by its key.
 
-Scale: a table with more rows than `sample_rows` (default 200,000) is
-validated by GX on a repeatable reservoir sample of that many rows, and
+Scale: a table with more rows than `sample_rows` (default 100,000) is
+validated by GX on a repeatable Bernoulli sample of about that many rows, and
 every rule that judges rows is then also counted exactly over the whole
 table in DuckDB with the same parameters (one aggregate query per table);
 the exact count decides success, and the failing keys come from the same
@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -33,7 +34,7 @@ from pipelines.quality.rules import Params, Rule, quote
 from pipelines.quality.store import CheckRun, ResultRow, save_run
 from pipelines.quality.suites import TableCheck, all_checks, default_params
 
-DEFAULT_SAMPLE_ROWS = 200_000
+DEFAULT_SAMPLE_ROWS = 100_000
 SAMPLE_SEED = 20260601
 FAILING_KEYS = 20  # failing row keys kept per expectation
 
@@ -78,11 +79,13 @@ def run_checks(
         for check in all_checks(con, params):
             if not _selected(check.suite, suites) or not _relation_exists(con, check):
                 continue
+            clock = time.perf_counter()
             rows = _evaluate(con, gx, check, params, sample_rows)
             run.results.extend(rows)
             run.suites.append(check.suite)
             failed = sum(not r.is_success for r in rows)
-            say(f"{check.suite}: {len(rows)} expectations, {failed} failed")
+            took = time.perf_counter() - clock
+            say(f"{check.suite}: {len(rows)} expectations, {failed} failed ({took:.1f} s)")
         run.finished_at = dt.datetime.now(dt.UTC)
         save_run(con, run)
     finally:
@@ -187,8 +190,11 @@ def _evaluate(
     columns = [c for c in check.columns if c in present]
     total = int(scalar(con, f"select count(*) from {check.relation}"))
     sampled = check.samplable and total > sample_rows
+    # Bernoulli, not reservoir: a reservoir of 200,000 wide rows out of 1M took 12.6 s,
+    # a Bernoulli sample of the same expected size 0.9 s (DECISIONLOG)
+    percent = 100.0 * sample_rows / total if total else 100.0
     source = (
-        f"(select * from {check.relation} using sample reservoir({int(sample_rows)} rows) "
+        f"(select * from {check.relation} using sample bernoulli({percent:.6f} percent) "
         f"repeatable ({SAMPLE_SEED}))"
         if sampled
         else check.relation
@@ -208,7 +214,7 @@ def _evaluate(
         gx_result = by_rule.get(index)
         row = _from_gx(check, rule, gx_result, key, checked_at, total)
         if exact is not None:
-            exact.apply(rule, row, sample_rows)
+            exact.apply(rule, row, len(data))
         rows.append(row)
     return rows
 

@@ -451,7 +451,7 @@ def daily_relation(shape: MartShape, params: Params) -> str | None:
         for p in parts
     ]
     return (
-        f"(with daily as (select {day} as day, {sums} from marts.{quote(shape.table)} "
+        f"(with daily as materialized (select {day} as day, {sums} from marts.{quote(shape.table)} "
         f"group by {day})\n" + "\nunion all\n".join(joined) + ")"
     )
 
