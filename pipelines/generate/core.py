@@ -27,7 +27,12 @@ import polars as pl
 from pipelines.generate import calendar as cal
 from pipelines.generate import frames, writers
 from pipelines.generate.backoffice import backoffice_frame, reviewer_rows, simulate_backoffice
-from pipelines.generate.contacts import ContactSimulator, queue_service_seconds, routing
+from pipelines.generate.contacts import (
+    ContactSimulator,
+    DayContacts,
+    queue_service_seconds,
+    routing,
+)
 from pipelines.generate.episodes import Skeleton, build_skeleton
 from pipelines.generate.followups import (
     Handled,
@@ -205,6 +210,76 @@ def _publish(staging: Path, out_dir: Path) -> None:
         os.replace(path, target)
 
 
+def _rows(rec: dict[str, np.ndarray]) -> int:
+    return int(rec["t"].size) if rec else 0
+
+
+class _DayPost:
+    """Turns one simulated day into rows, files and follow-ups (run on a worker thread).
+
+    Days are processed one at a time in order, so the lists and the accumulator
+    grow deterministically; each day draws from its own random stream.
+    """
+
+    def __init__(
+        self,
+        params: GeneratorParams,
+        ref: Reference,
+        sk: Skeleton,
+        names: frames.Names,
+        acc: Accumulator,
+        out: _Writer,
+    ) -> None:
+        self.params, self.ref, self.sk, self.names, self.acc, self.out = (
+            params,
+            ref,
+            sk,
+            names,
+            acc,
+            out,
+        )
+        self.end = params.days * cal.DAY
+        self.surveys: list[pl.DataFrame] = []
+        self.offers: list[pl.DataFrame] = []
+        self.complaints: list[pl.DataFrame] = []
+        self.escalations: list[pl.DataFrame] = []
+
+    def process(self, d: int, day: DayContacts, call_seq: int, ticket_seq: int) -> None:
+        params, sk, end = self.params, self.sk, self.end
+        rng = _rng(params.seed, 100, d)
+        calls_df, rc = frames.calls_frame(day.calls, call_seq, self.names, rng)
+        tickets_df, rt = frames.tickets_frame(day.tickets, ticket_seq, self.names, rng)
+        self.out.day(calls_df.drop("day"), "calls", _day_str(params, d))
+        self.out.day(tickets_df.drop("day"), "tickets", _day_str(params, d))
+        handled = _concat_handled(
+            [
+                frames.handled_contacts(
+                    calls_df["call_id"], rc, "ended", sk.issue_channel, sk.slot_h, sk.slot_issue
+                ),
+                frames.handled_contacts(
+                    tickets_df["ticket_id"], rt, "first", sk.issue_channel, sk.slot_h, sk.slot_issue
+                ),
+            ]
+        )
+        plan = offer_plan(handled, self.ref.is_sales, params)
+        day_offers = offers(handled, plan, self.ref.families, params, end, rng)
+        self.surveys.append(surveys(handled, params, end, rng))
+        self.offers.append(day_offers)
+        self.complaints.append(service_complaints(handled, params, end, rng))
+        esc = handled.escalated == 1
+        self.escalations.append(
+            pl.DataFrame(
+                {
+                    "contact_id": handled.contact_id.filter(pl.Series(esc)),
+                    "customer": handled.customer[esc],
+                    "intent": handled.intent[esc],
+                    "end": handled.end[esc],
+                }
+            )
+        )
+        self.acc.add_day(d, rc, rt, handled, plan, day_offers)
+
+
 def _simulate(
     params: GeneratorParams, ref: Reference, out_dir: Path, say: Progress
 ) -> dict[str, Any]:
@@ -222,52 +297,24 @@ def _simulate(
     acc = Accumulator(params, ref, sk)
     end = params.days * cal.DAY
     out = _Writer(out_dir, ref)
-    survey_parts, offer_parts, complaint_parts, escalation_parts = [], [], [], []
+    post = _DayPost(params, ref, sk, names, acc, out)
+    pool = ThreadPoolExecutor(max_workers=1)  # day d's rows are built while d + 1 simulates
+    pending: list[Future[None]] = []
     call_seq = ticket_seq = 0
     try:
         for d in range(params.days):
             day = sim.run_day(d)
-            rng = _rng(seed, 100, d)
-            calls_df, rc = frames.calls_frame(day.calls, call_seq, names, rng)
-            tickets_df, rt = frames.tickets_frame(day.tickets, ticket_seq, names, rng)
-            call_seq += calls_df.height
-            ticket_seq += tickets_df.height
-            out.day(calls_df.drop("day"), "calls", _day_str(params, d))
-            out.day(tickets_df.drop("day"), "tickets", _day_str(params, d))
-            handled = _concat_handled(
-                [
-                    frames.handled_contacts(
-                        calls_df["call_id"], rc, "ended", sk.issue_channel, sk.slot_h, sk.slot_issue
-                    ),
-                    frames.handled_contacts(
-                        tickets_df["ticket_id"],
-                        rt,
-                        "first",
-                        sk.issue_channel,
-                        sk.slot_h,
-                        sk.slot_issue,
-                    ),
-                ]
-            )
-            plan = offer_plan(handled, ref.is_sales, params)
-            day_offers = offers(handled, plan, ref.families, params, end, rng)
-            survey_parts.append(surveys(handled, params, end, rng))
-            offer_parts.append(day_offers)
-            complaint_parts.append(service_complaints(handled, params, end, rng))
-            esc = handled.escalated == 1
-            escalation_parts.append(
-                pl.DataFrame(
-                    {
-                        "contact_id": handled.contact_id.filter(pl.Series(esc)),
-                        "customer": handled.customer[esc],
-                        "intent": handled.intent[esc],
-                        "end": handled.end[esc],
-                    }
-                )
-            )
-            acc.add_day(d, rc, rt, handled, plan, day_offers)
+            if len(pending) >= 2:
+                pending.pop(0).result()
+            pending.append(pool.submit(post.process, d, day, call_seq, ticket_seq))
+            call_seq += _rows(day.calls)
+            ticket_seq += _rows(day.tickets)
             if d % 10 == 9 or d == params.days - 1:
                 say(f"simulated {d + 1}/{params.days} days ({call_seq + ticket_seq:,} contacts)")
+        for f in pending:
+            f.result()
+        survey_parts, offer_parts = post.surveys, post.offers
+        complaint_parts, escalation_parts = post.complaints, post.escalations
         say("writing surveys, offers and complaints")
         all_offers = pl.concat(offer_parts).sort("recommended", maintain_order=True)
         complaints = pl.concat(
@@ -301,6 +348,7 @@ def _simulate(
             params,
         )
     finally:
+        pool.shutdown(wait=True, cancel_futures=True)
         out.close()
 
     truth = build_truth(
