@@ -116,10 +116,11 @@ def bars(
     value_format: str = ",.0f",
     color: str | None = None,
     color_title: str = "",
+    by_value: bool = True,
 ) -> AnyChart:
-    """Horizontal bars of one value per category (sorted by value)."""
+    """Horizontal bars of one value per category (sorted by value, or by category)."""
     encoding: dict[str, Any] = {
-        "y": alt.Y(f"{category}:N", title=category_title, sort="-x"),
+        "y": alt.Y(f"{category}:N", title=category_title, sort="-x" if by_value else "ascending"),
         "x": alt.X(f"{value}:Q", title=value_title, axis=_value_axis(value_format)),
         "tooltip": [
             alt.Tooltip(f"{category}:N", title=category_title),

@@ -68,6 +68,7 @@ def dim_label(key: str) -> str:
 
 
 LABELLED = ("site", "channel", "intent", "team", "hour", "date", "weekday")
+ORDERED = ("date", "hour", "weekday")  # shown in their own order, not by volume
 dimensions = [key for key in data.BUCKETS if key not in bucket]
 group = st.selectbox(t("group_by", lang), dimensions, key="x_group", format_func=dim_label)
 if group:
@@ -83,13 +84,20 @@ if group:
             t("contacts", lg),
             dim_label(group),
             ",d",
+            by_value=group not in ORDERED,
         ),
         title,
         lang,
     )
     if not counts.missing and not counts.restricted and not counts.empty:
         values = [str(v) for v in counts.frame["bucket"].to_list() if v is not None]
-        picked = st.selectbox(t("pick_bucket", lang), ["", *values], key="x_pick")
+        picked = st.selectbox(
+            t("pick_bucket", lang),
+            values,
+            index=None,
+            key="x_pick",
+            placeholder=t("pick_bucket", lang),
+        )
         if picked:
             ui.drill_link(
                 filters,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import charts, data, ui
-from dashboard.i18n import fmt_int, fmt_pct, t
+from dashboard.i18n import fmt_int, fmt_pct, fmt_unit, t
+from dashboard.metrics_catalog import metric
 
 page = ui.Page("overview")
 lang, filters = page.lang, page.filters
@@ -23,6 +24,16 @@ if ui.show_result(daily, lang):
     ui.metric_tile(
         cols[3], "answer_rate", fmt_pct(answered / offered if offered else None, lang), lang
     )
+
+# headline of the new evaluation next to the classic figures (details: Scorecard)
+HEADLINE = ("fcr", "effort_index", "service_level", "nps")
+headline, _missing, _restricted = data.metric_totals(filters, HEADLINE)
+if headline.height:
+    cols = list(st.columns(len(HEADLINE)))
+    values = dict(zip(headline["metric_code"], headline["value"], strict=True))
+    for column, code in zip(cols, HEADLINE, strict=True):
+        if code in values:
+            ui.metric_tile(column, code, fmt_unit(values[code], metric(code).unit, lang), lang)
 
 ui.chart(daily, charts.daily_volume, t("daily_volume", lang), lang)
 ui.chart(daily, charts.daily_rate, t("daily_answer_rate", lang), lang)

@@ -224,3 +224,30 @@ def test_every_scorecard_card_equals_its_mart(
         assert metric_value(at, entry.name_en) == fmt_unit(value, entry.unit, "en"), code
         checked += 1
     assert checked >= 20, checked
+
+
+def test_explore_shows_the_bucket_in_the_url(
+    make_app: Callable[..., AppTest], served: Served
+) -> None:
+    """A drill-down link's target: the contacts of one weekday x hour x channel, masked."""
+    weekday, hour = served.sql(
+        "select contact_weekday, contact_hour from marts.fct_contacts where channel = 'phone' "
+        "group by 1, 2 order by count(*) desc limit 1"
+    ).row(0)
+    at = make_app("en").run()  # AppTest starts on the default page, which drops x_ parameters
+    at.query_params.update(x_weekday=str(weekday), x_hour=str(hour), x_channel="phone")
+    at.switch_page(PAGES["explore"]).run()
+    assert not at.exception, [e.value for e in at.exception]
+    start, end = bounds(served)
+    count = served.sql(
+        "select count(*) from marts.fct_contacts where contact_weekday = ? and contact_hour = ? "
+        "and channel = 'phone' and contact_date between ? and ?",
+        [weekday, hour, start, end],
+    ).item()
+    assert metric_value(at, t("contacts", "en")) == fmt_int(count, "en")
+    rows = at.dataframe[-1].value
+    assert len(rows) == min(count, 5000)
+    assert set(rows["contact_hour"]) == {hour} and set(rows["channel"]) == {"phone"}
+    # masked: the customer is at most 8 characters of the keyed hash
+    assert rows["customer_ref"].dropna().str.len().max() <= 8
+    assert not {"customer_id", "caller_number", "customer_email"} & set(rows.columns)
