@@ -568,6 +568,8 @@ DOC = {
     "planted.disruption": (
         "site, dates, home share, attendance and share of lost capacity absorbed by other sites"
     ),
+    "planted.surge": "holiday surge: first day, days, volume factor (planners foresaw part)",
+    "planted.customers": "size of the customer base the issues were drawn from",
     "planted.conventions": (
         "how the landing data encodes handled, unresolved, callbacks, proactive contacts"
     ),
