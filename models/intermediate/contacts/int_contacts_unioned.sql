@@ -165,7 +165,8 @@ final as (
         localised.is_answered_by_agent,
         localised.is_abandoned,
         localised.is_abandoned
-            and coalesce(localised.wait_seconds, 0) < {{ var('short_abandon_seconds') }}
+            and localised.is_queued
+            and localised.wait_seconds < {{ var('short_abandon_seconds') }}
             and localised.contact_type = 'call'
             as is_short_abandon,
         localised.is_callback_requested,

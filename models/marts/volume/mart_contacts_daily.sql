@@ -16,10 +16,13 @@ classified as (
         is_handled,
         is_abandoned,
         is_short_abandon,
-        -- offered: customer-initiated contacts that reached a queue,
-        -- minus short abandons (PRODUCT.md section 3)
-        direction = 'inbound' and is_queued and not is_short_abandon as is_offered,
+        -- offered: customer-initiated contacts that reached an agent queue,
+        -- minus short abandons (PRODUCT.md section 3); bot-contained
+        -- contacts never reached an agent queue
         direction = 'inbound' and is_queued and not is_short_abandon
+            and coalesce(handled_by, '') <> 'bot' as is_offered,
+        direction = 'inbound' and is_queued and not is_short_abandon
+            and coalesce(handled_by, '') <> 'bot'
             and is_answered_by_agent as is_answered
 
     from contacts
