@@ -393,7 +393,13 @@ def scorecard_trends(frame: Frame, lang: str, columns: int = 3) -> AnyChart:
             alt.Tooltip("target_shown:N", title=t("target", lang)),
         ],
     )
-    rule = base.mark_rule(strokeDash=[6, 4], color="#888").encode(y="mean(target):Q")
+    rule = (  # no x: a horizontal line across the facet at the metric's target
+        alt.Chart()
+        .mark_rule(strokeDash=[6, 4], color="#888")
+        .encode(
+            y="mean(target):Q", tooltip=[alt.Tooltip("target_shown:N", title=t("target", lang))]
+        )
+    )
     return (
         alt.layer(line, rule, data=data)
         .properties(width=220, height=110)
