@@ -65,18 +65,28 @@ def _lognormal_mean(median: float, sigma: float) -> float:
     return float(median * np.exp(sigma**2 / 2))
 
 
-def filing_effect_seconds(params: GeneratorParams) -> dict[str, float]:
-    """Planted change in mean processing time of one account-filing item."""
-    before = (
+def filing_effect_seconds(
+    params: GeneratorParams, speed_before: float = 1.0, speed_after: float = 1.0
+) -> dict[str, float]:
+    """Planted change in mean processing time of one account-filing item.
+
+    Reviewer multipliers (individual speed, slow outliers) scale the whole
+    review; `speed_before/after` are their means over the filing items
+    reviewed before / from the change. Waiting before review is unchanged.
+    """
+    manual = (
         _lognormal_mean(ENTRY_MEDIAN_S, ENTRY_SIGMA)
         + FILING_SECOND_WAIT_MEAN_S
         + _lognormal_mean(FILING_SECOND_REVIEW_MEDIAN_S, SECOND_SIGMA)
     )
-    after = _lognormal_mean(params.intervention_single_review_seconds, SINGLE_SIGMA)
+    single = _lognormal_mean(params.intervention_single_review_seconds, SINGLE_SIGMA)
+    before, after = manual * speed_before, single * speed_after
     return {
         "review_seconds_before": before,
         "review_seconds_after": after,
         "effect_seconds": after - before,
+        "mean_reviewer_speed_before": speed_before,
+        "mean_reviewer_speed_after": speed_after,
     }
 
 
@@ -267,8 +277,30 @@ def simulate_backoffice(
         "reject_probability_sum": float(p_rej.sum()),
         "return_probability_sum": float(p_ret.sum()),
         "items": float(n),
+        **_filing_speeds(bt, started, speed, codes, params),
     }
     return frame, rv, expected
+
+
+def _filing_speeds(
+    bt: np.ndarray,
+    started: np.ndarray,
+    speed: np.ndarray,
+    codes: list[str],
+    params: GeneratorParams,
+) -> dict[str, float]:
+    """Mean reviewer multiplier over filing items reviewed before / from the change."""
+    if params.intervention_business_type not in codes:
+        return {"filing_speed_before": 1.0, "filing_speed_after": 1.0}
+    filing = bt == codes.index(params.intervention_business_type)
+    after = started >= (params.intervention_date - params.start_date).days * cal.DAY
+    out = {}
+    for key, mask in (
+        ("filing_speed_before", filing & ~after),
+        ("filing_speed_after", filing & after),
+    ):
+        out[key] = float(speed[mask].mean()) if mask.any() else 1.0
+    return out
 
 
 def _review_seconds(

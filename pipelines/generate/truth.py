@@ -371,7 +371,9 @@ def build_truth(
             wf.shifts.filter(pl.col("scheduled"))["attend_p"].sum(), wf.shifts["scheduled"].sum()
         ),
         "unknown_customer_share": params.unknown_customer_share,
-        "intervention_effect_seconds": round(filing_effect_seconds(params)["effect_seconds"], 1),
+        "intervention_effect_seconds": round(
+            _filing_effect(params, bo_expected)["effect_seconds"], 1
+        ),
     }
     pro = sk.pro_t + params.repeat_window_days * cal.DAY <= acc.max_t
     realised: dict[str, Any] = {
@@ -435,7 +437,7 @@ def build_truth(
     return {
         "seed": params.seed,
         "params": params.as_dict(),
-        "planted": _planted(params, ref, sk, rv),
+        "planted": _planted(params, ref, sk, rv, bo_expected),
         "expected": expected,
         "tolerance": tolerance,
         "realised": realised,
@@ -453,8 +455,18 @@ def _expected_proactive_share(
     return _rate(pro, pro + customer)
 
 
+def _filing_effect(params: GeneratorParams, bo_expected: dict[str, float]) -> dict[str, float]:
+    return filing_effect_seconds(
+        params, bo_expected["filing_speed_before"], bo_expected["filing_speed_after"]
+    )
+
+
 def _planted(
-    params: GeneratorParams, ref: Reference, sk: Skeleton, rv: Reviewers
+    params: GeneratorParams,
+    ref: Reference,
+    sk: Skeleton,
+    rv: Reviewers,
+    bo_expected: dict[str, float],
 ) -> dict[str, Any]:
     intents = {}
     bot = ref.intent_array("bot") * params.bot_containment
@@ -477,7 +489,7 @@ def _planted(
         for rid, kind in zip(rv.ids, rv.outlier_kind, strict=True)
         if kind
     ]
-    effect = filing_effect_seconds(params)
+    effect = _filing_effect(params, bo_expected)
     return {
         "intents": intents,
         "outlier_reviewers": outliers,
@@ -487,6 +499,8 @@ def _planted(
             "review_seconds_before": round(effect["review_seconds_before"], 1),
             "review_seconds_after": round(effect["review_seconds_after"], 1),
             "effect_seconds": round(effect["effect_seconds"], 1),
+            "mean_reviewer_speed_before": round(effect["mean_reviewer_speed_before"], 4),
+            "mean_reviewer_speed_after": round(effect["mean_reviewer_speed_after"], 4),
         },
         "disruption": {
             "site": params.disruption_site,
@@ -616,7 +630,8 @@ DOC = {
         "target share of contacts whose customer is unknown (customer_id null)"
     ),
     "expected.intervention_effect_seconds": (
-        "change of mean account-filing processing time from the intervention date"
+        "planted change of mean account-filing processing time from the intervention date "
+        "(review-time distributions x the mean reviewer multiplier of the items before / after)"
     ),
     "tolerance.<rate>": (
         "4-sigma binomial half-width of the expected rate at the realised denominator"
