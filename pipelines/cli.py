@@ -124,7 +124,9 @@ def serve_dashboard(settings: Settings, port: int) -> int:
         "false",
     ]
     _say(f"dashboard: serving {settings.serving} on http://localhost:{port}")
-    return subprocess.call(cmd, env=env)
+    # Streamlit reads .streamlit/config.toml and secrets.toml (login) from
+    # the working directory: always serve from the repository root.
+    return subprocess.call(cmd, env=env, cwd=REPO_ROOT)
 
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
