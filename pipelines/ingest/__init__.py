@@ -16,6 +16,7 @@ new run.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import os
@@ -31,6 +32,7 @@ from pipelines.db import frame as query
 from pipelines.ingest.faults import pause
 from pipelines.ingest.load import (
     FileLoad,
+    IngestError,
     ensure_tables,
     previous_outcome,
     record_audit,
@@ -44,10 +46,6 @@ from pipelines.schema import entity as get_entity
 from pipelines.sources.mapping import SourceMapping
 
 Progress = Callable[[str], None]
-
-
-class IngestError(RuntimeError):
-    """One or more files were refused; the message names them."""
 
 
 @dataclass
@@ -115,37 +113,65 @@ def ingest(
                 "and the rest is loaded now."
             )
         _start_run(con, report, mapping, landing, len(files))
-        known = _KnownCustomers(con)
-        for index, (entity_name, path) in enumerate(files, start=1):
-            rel = str(path.relative_to(landing))
-            pause("file_start", rel)
-            sha = file_sha256(path)
-            before = previous_outcome(con, entity_name, sha)
-            if before is not None:
-                status, message = before
-                if status == "refused":
-                    report.refused_before.append(f"{rel}: {message}")
-                else:
-                    report.skipped.append(rel)
-                continue
-            load = _load_one(con, mapping, entity_name, path, rel, sha, key, known, report.run_id)
-            if load.status == "loaded":
-                report.loaded.append(load)
-                if load.unknown_columns:
-                    report.warnings.append(
-                        f"{rel}: ignored unknown column(s) {', '.join(load.unknown_columns)}"
-                    )
-            else:
-                report.refused.append(load)
-            pause("after_commit", rel)
-            say(
-                f"[{index}/{len(files)}] {rel}: {load.status}, {load.rows_loaded} rows loaded, "
-                f"{load.rows_quarantined} quarantined"
-            )
+        try:
+            _load_files(con, files, landing, mapping, key, report, say)
+        except Exception as exc:
+            _fail_run(con, report, mask_text(f"{type(exc).__name__}: {exc}", key))
+            raise
         _finish_run(con, report)
     finally:
         con.close()
     return report
+
+
+def _load_files(
+    con: duckdb.DuckDBPyConnection,
+    files: list[tuple[str, Path]],
+    landing: Path,
+    mapping: SourceMapping,
+    key: bytes,
+    report: IngestReport,
+    say: Progress,
+) -> None:
+    known = _KnownCustomers(con)
+    for index, (entity_name, path) in enumerate(files, start=1):
+        rel = str(path.relative_to(landing))
+        pause("file_start", rel)
+        sha = file_sha256(path)
+        before = previous_outcome(con, entity_name, sha)
+        if before is not None:
+            status, message = before
+            if status == "refused":
+                report.refused_before.append(f"{rel}: {message}")
+            else:
+                report.skipped.append(rel)
+            continue
+        load = _load_one(con, mapping, entity_name, path, rel, sha, key, known, report.run_id)
+        if load.status == "loaded":
+            report.loaded.append(load)
+            if load.unknown_columns:
+                report.warnings.append(
+                    f"{rel}: ignored unknown column(s) {', '.join(load.unknown_columns)}"
+                )
+        else:
+            report.refused.append(load)
+        pause("after_commit", rel)
+        say(
+            f"[{index}/{len(files)}] {rel}: {load.status}, {load.rows_loaded} rows loaded, "
+            f"{load.rows_quarantined} quarantined"
+        )
+
+
+def _fail_run(con: duckdb.DuckDBPyConnection, report: IngestReport, message: str) -> None:
+    """An error stopped the run: say so in its audit row (files committed are kept)."""
+    with contextlib.suppress(duckdb.Error):
+        con.execute("rollback")
+    with contextlib.suppress(duckdb.Error):
+        con.execute(
+            "update audit.ingest_runs set status = 'failed', finished_at = ?, message = ? "
+            "where run_id = ?",
+            [dt.datetime.now(dt.UTC), message[:1000], report.run_id],
+        )
 
 
 def _close_interrupted_runs(con: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:

@@ -61,7 +61,7 @@ create table if not exists audit.ingest_runs (
     pid bigint not null,
     started_at timestamptz not null,
     finished_at timestamptz,
-    status varchar not null,            -- running | finished | interrupted
+    status varchar not null,            -- running | finished | interrupted | failed
     files_seen bigint,
     files_loaded bigint,
     files_skipped bigint,
@@ -129,6 +129,10 @@ class FileLoad:
     message: str | None = None
     unknown_columns: list[str] = field(default_factory=list)
     run_id: str | None = None
+
+
+class IngestError(RuntimeError):
+    """Ingestion stopped; the message is one sentence naming the file."""
 
 
 def _within_file_duplicates(
@@ -246,7 +250,7 @@ def write_file(
         load.rows_loaded = batch.height - cross.height
         load.rows_quarantined = all_bad.select(pl.col("line")).n_unique() if all_bad.height else 0
         if load.rows_loaded + load.rows_quarantined != load.rows_read:
-            raise RuntimeError(
+            raise IngestError(
                 f"{load.file_path}: {load.rows_read} records read but "
                 f"{load.rows_loaded} loaded + {load.rows_quarantined} quarantined; nothing written."
             )
