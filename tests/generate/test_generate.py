@@ -374,16 +374,15 @@ def test_seeds_agree_with_mapping_and_default_scenario() -> None:
 
 
 def test_ingestion_accepts_every_generated_row(landing: Path) -> None:
-    from pipelines.ingest import read, validate
+    from pipelines.ingest.read import read_file
+    from pipelines.ingest.validate import to_canonical_text, validate
 
     for entity, em in MAPPING.entities.items():
         for path in sorted(landing.glob(em.files))[:4]:
-            result = read.read_file(path, em)
+            result = read_file(path, em)
             assert not result.rejects, (path.name, result.rejects[:3])
-            text, _unknown = validate.to_canonical_text(
-                result.frame, result.columns, ENTITIES[entity], em
-            )
-            checked = validate.validate(text, ENTITIES[entity], em, MAPPING.timezone_for(entity))
+            text, _unknown = to_canonical_text(result.frame, result.columns, ENTITIES[entity], em)
+            checked = validate(text, ENTITIES[entity], em, MAPPING.timezone_for(entity))
             assert checked.bad.height == 0, (path.name, checked.bad.head(3).to_dicts())
 
 
