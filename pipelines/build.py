@@ -102,9 +102,17 @@ def build(
     dbt_vars: Mapping[str, Any] | None = None,
     select: str | None = None,
     full_refresh: bool = False,
+    unit_tests: bool = False,
 ) -> BuildResult:
-    """`dbt build` (seeds, models, data tests and unit tests), once."""
+    """`dbt build` (seeds, models and data tests; unit tests on request), once.
+
+    dbt's unit tests check the SQL logic on hand-built inputs, not the data:
+    they run in development and CI (`make test`, `serviq build --unit-tests`),
+    not in every production build (dbt's own recommendation).
+    """
     extra: list[str] = []
+    if not unit_tests:
+        extra += ["--exclude-resource-type", "unit_test"]
     if select:
         extra += ["--select", select]
     if full_refresh:

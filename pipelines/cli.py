@@ -87,7 +87,13 @@ def cmd_build(args: argparse.Namespace) -> int:
     settings = get_settings()
     dbt_vars = json.loads(args.vars) if args.vars else None
     watch = Stopwatch("build")
-    result = build(settings, dbt_vars=dbt_vars, select=args.select, full_refresh=args.full_refresh)
+    result = build(
+        settings,
+        dbt_vars=dbt_vars,
+        select=args.select,
+        full_refresh=args.full_refresh,
+        unit_tests=args.unit_tests,
+    )
     watch.done(f"{result.passed} nodes passed, {result.warned} warnings")
     return 0
 
@@ -209,6 +215,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--vars", help="dbt vars as JSON, e.g. '{\"repeat_window_days\": 3}'")
     p.add_argument("--select", help="dbt node selection")
     p.add_argument("--full-refresh", action="store_true", help="rebuild incremental models")
+    p.add_argument(
+        "--unit-tests", action="store_true", help="also run dbt's unit tests (development, CI)"
+    )
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("publish", help="atomically publish the marts to the serving file")

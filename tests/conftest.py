@@ -1,7 +1,8 @@
 """Session fixtures: one small and one large pipeline run, shared by all tests.
 
 - `small_pipeline`: 14 days, ~1,500 contacts a day: shape, dashboard and
-  export tests.
+  export tests. Its build also runs every dbt unit test (hand-worked
+  cases): a failing unit test fails the fixture and every test using it.
 - `large_pipeline`: 60 days, ~3,500 contacts a day (> 200,000 contacts):
   tests that recover the generator's planted rates.
 """
@@ -24,7 +25,7 @@ LARGE = {"days": 60, "contacts_per_day": 3500, "seed": 20260601}
 
 @pytest.fixture(scope="session")
 def small_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
-    yield run_pipeline(tmp_path_factory.mktemp("small"), **SMALL)
+    yield run_pipeline(tmp_path_factory.mktemp("small"), **SMALL, unit_tests=True)
 
 
 @pytest.fixture(scope="session")

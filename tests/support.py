@@ -63,6 +63,7 @@ def run_pipeline(
     contacts_per_day: int,
     seed: int,
     dbt_vars: dict[str, Any] | None = None,
+    unit_tests: bool = False,
 ) -> Pipeline:
     """generate -> ingest -> build -> publish into `home`, as the CLI does."""
     from pipelines.build import build
@@ -80,7 +81,7 @@ def run_pipeline(
         settings.warehouse, landing, load_mapping(builtin_mapping()), settings.require_pii_key()
     )
     assert not report.refusals, report.refusals
-    build(settings, dbt_vars=dbt_vars)
+    build(settings, dbt_vars=dbt_vars, unit_tests=unit_tests)
     publish(settings.warehouse, settings.serving)
     if not truth:
         truth = json.loads((landing / "truth.json").read_text(encoding="utf-8"))

@@ -139,6 +139,13 @@ def _within_file_duplicates(
     good: pl.DataFrame, key: list[str]
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Keep the first row of each key; later rows become quarantine rows."""
+    if good.height == 0 or not good.select(pl.struct(key).is_duplicated().any()).item():
+        return good, good.clear().select(
+            pl.col(LINE),
+            pl.lit(None, dtype=pl.String).alias("field"),
+            pl.lit(None, dtype=pl.String).alias("reason"),
+            *[pl.col(c) for c in good.columns if c != LINE],
+        )
     ranked = good.with_columns(
         _first=pl.col(LINE).min().over(key), _n=pl.int_range(pl.len()).over(key)
     )
