@@ -103,6 +103,7 @@ def build(
     select: str | None = None,
     full_refresh: bool = False,
     unit_tests: bool = False,
+    target: str | None = None,
 ) -> BuildResult:
     """`dbt build` (seeds, models and data tests; unit tests on request), once.
 
@@ -117,6 +118,9 @@ def build(
         extra += ["--select", select]
     if full_refresh:
         extra.append("--full-refresh")
+    if target:
+        # a profiles.yml output other than the default (e.g. the postgres peer)
+        extra += ["--target", target]
     result = run_dbt("build", settings, dbt_vars, extra)
     if result.failed:
         shown = "; ".join(result.failed[:5])
