@@ -62,16 +62,16 @@
 {#- Convenience ratios at the mart's own grain (never average these). -#}
 {% macro hotline_ratios(relation) -%}
         {%- for rate in hotline_rate_definitions() %}
-        cast({{ relation }}.{{ rate.name }}_numerator as double)
+        cast({{ relation }}.{{ rate.name }}_numerator as {{ type_double() }})
             / nullif({{ relation }}.{{ rate.name }}_denominator, 0) as {{ rate.name }},
         {%- endfor %}
-        cast({{ relation }}.asa_seconds_numerator as double)
+        cast({{ relation }}.asa_seconds_numerator as {{ type_double() }})
             / nullif({{ relation }}.asa_seconds_denominator, 0) as asa_seconds,
-        cast({{ relation }}.aht_seconds_numerator as double)
+        cast({{ relation }}.aht_seconds_numerator as {{ type_double() }})
             / nullif({{ relation }}.aht_seconds_denominator, 0) as aht_seconds,
         10000.0 * {{ relation }}.complaints_per_10k_numerator
             / nullif({{ relation }}.complaints_per_10k_denominator, 0) as complaints_per_10k,
         100.0 * {{ relation }}.nps_numerator / nullif({{ relation }}.nps_denominator, 0) as nps,
-        cast({{ relation }}.csat_rate_numerator as double)
+        cast({{ relation }}.csat_rate_numerator as {{ type_double() }})
             / nullif({{ relation }}.csat_rate_denominator, 0) as csat_rate
 {%- endmacro %}

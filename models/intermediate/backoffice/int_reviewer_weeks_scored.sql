@@ -41,7 +41,7 @@ qualified as (
         review_seconds_sum,
         rejected_count,
         review_seconds_sum / reviewed_count as mean_review_seconds,
-        cast(rejected_count as double) / completed_count as rejection_rate
+        cast(rejected_count as {{ type_double() }}) / completed_count as rejection_rate
 
     from reviewer_weeks
     where completed_count >= {{ min_items }}

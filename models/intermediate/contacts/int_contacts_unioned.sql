@@ -103,7 +103,7 @@ tickets_shaped as (
             when first_response_at is not null
                 then {{ seconds_between('created_at', 'first_response_at') }}
         end as wait_seconds,
-        cast(null as double) as connected_seconds,
+        cast(null as {{ type_double() }}) as connected_seconds,
         0 as hold_seconds,
         0 as wrap_seconds,
         0 as transfer_count,
@@ -112,7 +112,7 @@ tickets_shaped as (
         prediction_confidence,
         reopened_count > 0 or status in ('new', 'open', 'pending') as is_marked_unresolved,
         is_escalated_to_backoffice,
-        cast(null as double) as sentiment_score
+        cast(null as {{ type_double() }}) as sentiment_score
 
     from tickets
 

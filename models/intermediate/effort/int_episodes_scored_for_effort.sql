@@ -30,10 +30,10 @@ weights_pivoted as (
 
     select
         {%- for name, _ in components %}
-        max(case when component = '{{ name }}' then cast(weight as double) end) as {{ name }}_weight,
-        max(case when component = '{{ name }}' then cast(cap as double) end) as {{ name }}_cap,
+        max(case when component = '{{ name }}' then cast(weight as {{ type_double() }}) end) as {{ name }}_weight,
+        max(case when component = '{{ name }}' then cast(cap as {{ type_double() }}) end) as {{ name }}_cap,
         {%- endfor %}
-        sum(cast(weight as double)) as total_weight
+        sum(cast(weight as {{ type_double() }})) as total_weight
 
     from weights
 
@@ -44,13 +44,13 @@ final as (
     select
         episodes.*,
         {%- for name, expression in components %}
-        least(cast({{ expression }} as double), weights_pivoted.{{ name }}_cap)
+        least(cast({{ expression }} as {{ type_double() }}), weights_pivoted.{{ name }}_cap)
             / weights_pivoted.{{ name }}_cap as {{ name }}_normalised,
         {%- endfor %}
         100.0 * (
             {%- for name, expression in components %}
             weights_pivoted.{{ name }}_weight
-                * least(cast({{ expression }} as double), weights_pivoted.{{ name }}_cap)
+                * least(cast({{ expression }} as {{ type_double() }}), weights_pivoted.{{ name }}_cap)
                 / weights_pivoted.{{ name }}_cap
             {%- if not loop.last %} +{% endif %}
             {%- endfor %}

@@ -56,7 +56,7 @@ final as (
         ces_answer_count,
         ces_score_sum,
         ces_top_box_count,
-        case when ces_answer_count > 0 then cast(ces_score_sum as double) / ces_answer_count end
+        case when ces_answer_count > 0 then cast(ces_score_sum as {{ type_double() }}) / ces_answer_count end
             as ces_mean_score
 
     from scored

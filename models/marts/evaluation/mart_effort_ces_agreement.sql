@@ -39,7 +39,7 @@ measured as (
         episode_week,
         episode_month,
         '{{ measure | replace("_normalised", "") }}' as measure,
-        cast({{ measure }} as double) as measure_value,
+        cast({{ measure }} as {{ type_double() }}) as measure_value,
         ces_mean_score
     from surveyed
     {%- if not loop.last %}

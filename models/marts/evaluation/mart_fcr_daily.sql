@@ -105,7 +105,7 @@ final as (
         sum(censored_episode_count) as censored_episode_count,
         sum(fcr_numerator) as fcr_numerator,
         sum(fcr_denominator) as fcr_denominator,
-        cast(sum(fcr_numerator) as double) / nullif(sum(fcr_denominator), 0) as fcr_rate,
+        cast(sum(fcr_numerator) as {{ type_double() }}) / nullif(sum(fcr_denominator), 0) as fcr_rate,
         sum(repeated_episode_count) as repeated_episode_count,
         sum(escalated_episode_count) as escalated_episode_count,
         sum(marked_unresolved_episode_count) as marked_unresolved_episode_count,

@@ -65,9 +65,9 @@ final as (
         aggregated.asa_seconds_denominator,
         aggregated.aht_seconds_numerator,
         aggregated.aht_seconds_denominator,
-        cast(aggregated.answer_rate_numerator as double)
+        cast(aggregated.answer_rate_numerator as {{ type_double() }})
             / nullif(aggregated.answer_rate_denominator, 0) as answer_rate,
-        cast(aggregated.service_level_numerator as double)
+        cast(aggregated.service_level_numerator as {{ type_double() }})
             / nullif(aggregated.service_level_denominator, 0) as service_level
 
     from aggregated

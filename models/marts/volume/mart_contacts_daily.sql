@@ -43,7 +43,7 @@ final as (
         count(*) filter (where is_short_abandon) as short_abandon_count,
         count(*) filter (where is_answered) as answer_rate_numerator,
         count(*) filter (where is_offered) as answer_rate_denominator,
-        cast(count(*) filter (where is_answered) as double)
+        cast(count(*) filter (where is_answered) as {{ type_double() }})
             / nullif(count(*) filter (where is_offered), 0) as answer_rate
 
     from classified

@@ -184,17 +184,17 @@ final as (
         periods.baseline_service_level_denominator,
         periods.during_service_level_numerator,
         periods.during_service_level_denominator,
-        cast(periods.baseline_answer_rate_numerator as double)
+        cast(periods.baseline_answer_rate_numerator as {{ type_double() }})
             / nullif(periods.baseline_offered_count, 0) as baseline_answer_rate,
-        cast(periods.during_answer_rate_numerator as double)
+        cast(periods.during_answer_rate_numerator as {{ type_double() }})
             / nullif(periods.during_offered_count, 0) as during_answer_rate,
-        cast(periods.baseline_service_level_numerator as double)
+        cast(periods.baseline_service_level_numerator as {{ type_double() }})
             / nullif(periods.baseline_service_level_denominator, 0) as baseline_service_level,
-        cast(periods.during_service_level_numerator as double)
+        cast(periods.during_service_level_numerator as {{ type_double() }})
             / nullif(periods.during_service_level_denominator, 0) as during_service_level,
-        cast(periods.baseline_offered_count as double)
+        cast(periods.baseline_offered_count as {{ type_double() }})
             / nullif(totals.all_sites_baseline_offered_count, 0) as baseline_offered_share,
-        cast(periods.during_offered_count as double)
+        cast(periods.during_offered_count as {{ type_double() }})
             / nullif(totals.all_sites_during_offered_count, 0) as during_offered_share
 
     from periods

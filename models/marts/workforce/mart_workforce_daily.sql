@@ -58,10 +58,10 @@ final as (
         aggregated.handle_seconds_per_logged_in_hour_numerator
             / nullif(aggregated.handle_seconds_per_logged_in_hour_denominator, 0)
             as handle_seconds_per_logged_in_hour,
-        cast(aggregated.attendance_rate_numerator as double)
+        cast(aggregated.attendance_rate_numerator as {{ type_double() }})
             / nullif(aggregated.attendance_rate_denominator, 0) as attendance_rate,
-        cast(aggregated.fcr_numerator as double) / nullif(aggregated.fcr_denominator, 0) as fcr,
-        cast(aggregated.csat_rate_numerator as double)
+        cast(aggregated.fcr_numerator as {{ type_double() }}) / nullif(aggregated.fcr_denominator, 0) as fcr,
+        cast(aggregated.csat_rate_numerator as {{ type_double() }})
             / nullif(aggregated.csat_rate_denominator, 0) as csat_rate,
         10000.0 * aggregated.complaints_per_10k_numerator
             / nullif(aggregated.complaints_per_10k_denominator, 0) as complaints_per_10k
