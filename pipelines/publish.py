@@ -203,6 +203,7 @@ def _copy(
             )
             total += int(scalar(con, f'select count(*) from serving_new.{schema}."{table}"'))
         con.execute("create schema if not exists serving_new.meta")
+        _write_coverage(con)
         con.execute(
             "create table serving_new.meta.publication as select ?::timestamptz as published_at, "
             "?::bigint as table_count, ?::bigint as row_count, ?::varchar as build_fingerprint, "
@@ -221,6 +222,14 @@ def _copy(
     finally:
         con.close()
     return listing.height, total
+
+
+def _write_coverage(con: duckdb.DuckDBPyConnection) -> None:
+    """`meta.source_coverage`: the entities this build holds (readers say "no data" for others)."""
+    from pipelines.quality.coverage import write_coverage
+    from pipelines.settings import get_settings
+
+    write_coverage(con, "serving_new", timezone=get_settings().timezone)
 
 
 def _fsync(path: Path) -> None:
