@@ -33,22 +33,49 @@ class ReadResult:
     frame: pl.DataFrame  # text columns named as in the source, plus _line
     rejects: list[tuple[int, str]] = field(default_factory=list)  # (line, reason)
     columns: list[str] = field(default_factory=list)  # source columns in file order
+    filtered: int = 0  # rows the mapping's filter skipped
 
 
 def read_file(path: Path, mapping: EntityMapping) -> ReadResult:
+    """Read a file as text columns; a mapping's adapter, filter, expressions, keys applied."""
+    result = _read_source(path, mapping)
+    if mapping.reshapes:
+        from pipelines.sources.derive import derive
+
+        result = derive(result, mapping)
+    return result
+
+
+def _read_source(path: Path, mapping: EntityMapping) -> ReadResult:
     data = path.read_bytes()
-    if mapping.format == "parquet":
+    if mapping.format == "parquet" and mapping.adapter is None:
         return _read_parquet(path)
     if not data.strip():
-        what = "no records" if mapping.format == "jsonl" else "not even a header row"
+        what = (
+            "no records"
+            if mapping.format in ("jsonl", "json") or mapping.adapter
+            else "not even a header row"
+        )
         raise FileRefused(f"{path.name} is empty: {what}.")
     text, rejects = _decode(data, mapping.encoding)
-    if mapping.format == "jsonl":
+    if mapping.adapter is not None:
+        result = _read_adapted(text, mapping.adapter)
+    elif mapping.format == "jsonl":
         result = _read_jsonl(text)
+    elif mapping.format == "json":
+        result = _read_json(text)
     else:
         result = _read_delimited(text, mapping, {line for line, _ in rejects})
     result.rejects = rejects + result.rejects
     return result
+
+
+def _read_adapted(text: str, adapter: str) -> ReadResult:
+    from pipelines.sources.adapters import ADAPTERS
+
+    frame, rejects = ADAPTERS[adapter](text)
+    columns = [c for c in frame.columns if c != LINE]
+    return ReadResult(frame, rejects, columns)
 
 
 # --------------------------------------------------------------------------
@@ -213,6 +240,8 @@ def _read_jsonl_fast(numbered: list[tuple[int, str]]) -> ReadResult:
     for obj in sample:
         if not isinstance(obj, dict):
             raise ValueError("not an object")
+        if any(isinstance(v, dict) for v in obj.values()):
+            raise ValueError("nested objects are flattened record by record")
         keys.extend(k for k in obj if k not in keys)
     payload = "\n".join(line for _, line in numbered).encode("utf-8")
     frame = pl.read_ndjson(io.BytesIO(payload), schema=dict.fromkeys(keys, pl.String()))
@@ -236,13 +265,91 @@ def _read_jsonl_slow(numbered: list[tuple[int, str]]) -> ReadResult:
         if not isinstance(obj, dict):
             rejects.append((number, "not a JSON object"))
             continue
-        keys.extend(k for k in obj if k not in keys)
-        records.append({k: _json_text(v) for k, v in obj.items()})
+        flat = _flatten(obj)
+        keys.extend(k for k in flat if k not in keys)
+        records.append(flat)
         line_numbers.append(number)
+    return _records_frame(line_numbers, records, keys, rejects)
+
+
+def _records_frame(
+    line_numbers: list[int],
+    records: list[dict[str, str | None]],
+    keys: list[str],
+    rejects: list[tuple[int, str]],
+) -> ReadResult:
     data: dict[str, pl.Series] = {LINE: pl.Series(LINE, line_numbers, dtype=pl.Int64)}
     for key in keys:
         data[key] = pl.Series(key, [r.get(key) for r in records], dtype=pl.String)
     return ReadResult(pl.DataFrame(data), rejects, keys)
+
+
+def _flatten(obj: dict[str, object], prefix: str = "") -> dict[str, str | None]:
+    """Nested objects become dotted columns (Agent.Username); lists stay JSON text."""
+    flat: dict[str, str | None] = {}
+    for key, value in obj.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            flat.update(_flatten(value, f"{name}."))
+        else:
+            flat[name] = _json_text(value)
+    return flat
+
+
+def _concatenated_objects(text: str) -> list[tuple[int, object]]:
+    """(line, value) of JSON values written one after another, in linear time."""
+    decoder = json.JSONDecoder()
+    objects: list[tuple[int, object]] = []
+    position = 0
+    line, counted = 1, 0  # the line number at offset `counted`
+    while True:
+        while position < len(text) and text[position] in " \t\r\n":
+            position += 1
+        if position >= len(text):
+            return objects
+        line += text.count("\n", counted, position)
+        counted = position
+        try:
+            item, end = decoder.raw_decode(text, position)
+        except json.JSONDecodeError as exc:
+            at = line + text.count("\n", counted, exc.pos)
+            raise FileRefused(f"the file is not valid JSON: {exc.msg} at line {at}.") from None
+        objects.append((line, item))
+        position = end
+
+
+def _read_json(text: str) -> ReadResult:
+    """A JSON array of objects, or objects one after another (with or without newlines).
+
+    Amazon Connect's contact-record stream lands in S3 as objects written back
+    to back; a record's line is the line its object starts on.
+    """
+    stripped = text.lstrip()
+    if stripped.startswith("["):
+        try:
+            items = json.loads(stripped)
+        except json.JSONDecodeError as exc:
+            raise FileRefused(
+                f"the file is not valid JSON: {exc.msg} at line {exc.lineno}."
+            ) from None
+        objects: list[tuple[int, object]] = [(i + 1, item) for i, item in enumerate(items)]
+    else:
+        objects = _concatenated_objects(text)
+    if not objects:
+        raise FileRefused("the file has no records.")
+    rejects: list[tuple[int, str]] = []
+    records: list[dict[str, str | None]] = []
+    line_numbers: list[int] = []
+    keys: list[str] = []
+    for number, item in objects:
+        if not isinstance(item, dict):
+            rejects.append((number, "not a JSON object"))
+            continue
+        flat = _flatten(item)
+        keys.extend(k for k in flat if k not in keys)
+        records.append(flat)
+        line_numbers.append(number)
+    return _records_frame(line_numbers, records, keys, rejects)
 
 
 def _json_text(value: object) -> str | None:

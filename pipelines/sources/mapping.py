@@ -11,13 +11,24 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+)
 
 from pipelines.schema import ENTITIES
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "builtin"
 
-FileFormat = Literal["csv", "tsv", "jsonl", "parquet"]
+FileFormat = Literal["csv", "tsv", "jsonl", "json", "parquet"]
+
+# Derived columns (SQL expressions, synthetic keys) ride in the source frame
+# under this prefix, so they can never clash with a column of the export.
+DERIVED_PREFIX = "=> "
 
 DEFAULT_NULL_VALUES = ("",)
 TRUE_TOKENS = ("1", "true", "t", "yes", "y", "是", "TRUE", "True", "Y", "YES")
@@ -46,6 +57,56 @@ class EntityMapping(BaseModel):
     values: dict[str, dict[str, str]] = Field(default_factory=dict)
     null_values: list[str] = Field(default_factory=lambda: list(DEFAULT_NULL_VALUES))
     constants: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
+    expressions: dict[str, str] = Field(
+        default_factory=dict,
+        description="Canonical field -> SQL expression (DuckDB dialect) over source columns.",
+    )
+    column_null_values: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Source column -> extra values that mean 'none' in that column only.",
+    )
+    filter: str | None = Field(
+        default=None, description="SQL condition over source columns; other rows are skipped."
+    )
+    key_columns: list[str] = Field(
+        default_factory=list,
+        description="Source columns whose values, hashed together, make the entity's key.",
+    )
+    adapter: str | None = Field(
+        default=None, description="Built-in adapter that reshapes the file first (see adapters/)."
+    )
+    _entity: str | None = PrivateAttr(default=None)
+
+    @property
+    def entity_name(self) -> str | None:
+        """The canonical entity this mapping feeds (set when the source is validated)."""
+        return self._entity
+
+    @property
+    def key_field(self) -> str | None:
+        if self._entity is None or not self.key_columns:
+            return None
+        return ENTITIES[self._entity].key[0]
+
+    @property
+    def reshapes(self) -> bool:
+        """Whether the source frame needs work before the canonical mapping."""
+        return bool(
+            self.expressions
+            or self.filter
+            or self.key_columns
+            or self.column_null_values
+            or self.adapter
+        )
+
+    @field_validator("adapter")
+    @classmethod
+    def _known_adapter(cls, value: str | None) -> str | None:
+        from pipelines.sources.adapters import ADAPTERS
+
+        if value is not None and value not in ADAPTERS:
+            raise ValueError(f"unknown adapter {value!r} (known: {', '.join(sorted(ADAPTERS))})")
+        return value
 
     @field_validator("encoding")
     @classmethod
@@ -65,7 +126,28 @@ class EntityMapping(BaseModel):
         return "\t" if self.format == "tsv" else ","
 
     def source_column(self, canonical: str) -> str:
+        if canonical in self.expressions or canonical == self.key_field:
+            return derived_column(canonical)
         return self.columns.get(canonical, canonical)
+
+    def derived_fields(self) -> dict[str, str]:
+        """Canonical field -> SQL for every field computed rather than read."""
+        derived = dict(self.expressions)
+        key_field = self.key_field
+        if key_field is not None:
+            parts = ", ".join(
+                f"coalesce(cast({quote_identifier(c)} as varchar), '\\N')" for c in self.key_columns
+            )
+            derived[key_field] = f"left(sha256(concat_ws(chr(31), {parts})), 32)"
+        return derived
+
+
+def derived_column(canonical: str) -> str:
+    return f"{DERIVED_PREFIX}{canonical}"
+
+
+def quote_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 class SourceMapping(BaseModel):
@@ -89,14 +171,48 @@ class SourceMapping(BaseModel):
                 ("columns", ent.columns),
                 ("values", ent.values),
                 ("constants", ent.constants),
+                ("expressions", ent.expressions),
             ):
                 for key in keys:
                     if key not in fields:
                         raise ValueError(f"{name}.{section} names unknown field {key!r}")
+            _check_one_source_per_field(name, ent)
+            _check_key_columns(name, ent)
+            ent._entity = name
         return value
 
     def timezone_for(self, entity: str) -> str:
         return self.entities[entity].timezone or self.timezone
+
+
+def _check_one_source_per_field(name: str, ent: EntityMapping) -> None:
+    """A field comes from a column, an expression or a constant: exactly one."""
+    for field in ent.expressions:
+        if field in ent.columns or field in ent.constants:
+            raise ValueError(
+                f"{name}.{field} is given both an expression and a column or constant; keep one"
+            )
+
+
+def _check_key_columns(name: str, ent: EntityMapping) -> None:
+    if not ent.key_columns:
+        return
+    entity = ENTITIES[name]
+    if len(entity.key) != 1:
+        raise ValueError(
+            f"{name}.key_columns: {name} has a key of several fields "
+            f"({', '.join(entity.key)}); map each of them instead"
+        )
+    key = entity.key[0]
+    if key in ent.columns or key in ent.expressions or key in ent.constants:
+        raise ValueError(f"{name}.key_columns: the key {key} is also mapped; keep one")
+    personal = {ent.columns.get(f.name, f.name): f.name for f in entity.pii_fields}
+    for column in ent.key_columns:
+        if column in personal:
+            raise ValueError(
+                f"{name}.key_columns: column {column!r} carries personal data "
+                f"({personal[column]}) and a key is stored in clear; build it from other columns"
+            )
 
 
 def load_mapping(path: Path) -> SourceMapping:
@@ -114,9 +230,21 @@ def load_mapping(path: Path) -> SourceMapping:
     try:
         return SourceMapping.model_validate(raw)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first["loc"])
-        raise MappingError(f"source mapping {path}: {loc}: {first['msg']}.") from None
+        raise MappingError(condense(path, exc)) from None
+
+
+def condense(path: Path, exc: ValidationError) -> str:
+    """Pydantic's report as one sentence: the first problem, and how many more."""
+    errors = exc.errors()
+    first = errors[0]
+    loc = ".".join(str(p) for p in first["loc"])
+    msg = str(first["msg"]).removeprefix("Value error, ").rstrip(".")
+    if first["type"] == "extra_forbidden":
+        msg = "is not a setting serviq knows (check its spelling and indentation)"
+    elif first["type"] == "missing":
+        msg = "is required but missing"
+    more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+    return f"source mapping {path}: {loc} {msg}{more if len(errors) > 1 else ''}."
 
 
 def builtin_mapping(name: str = "serviq_generator") -> Path:

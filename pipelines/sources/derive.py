@@ -1,0 +1,155 @@
+"""Work a mapping does on the source frame before the canonical mapping.
+
+In this order, vectorised:
+
+1. null sentinels: `column_null_values` (per source column) and the
+   mapping's `null_values` become nulls in the source columns the SQL below
+   reads and in the columns that have sentinels of their own;
+2. `filter`: rows for which the SQL condition is not true are skipped
+   (counted, not quarantined: they are not meant to be loaded);
+3. `expressions` and `key_columns`: one DuckDB query over the frame (an
+   Arrow view, no copy) adds one derived column per canonical field.
+
+SQL is DuckDB's dialect (try_strptime, to_seconds, json_extract_string, ...).
+A derived value is handed on as text in a form the validation step parses
+(timestamps ISO 8601, dates in the mapping's date format), so the typing,
+domain and ordering rules and the quarantine are the same as for a column.
+An expression that does not run (a column the file lacks, a cast that fails)
+refuses the file with one sentence naming the field.
+"""
+
+from __future__ import annotations
+
+import re
+
+import duckdb
+import polars as pl
+
+from pipelines.ingest.read import FileRefused, ReadResult
+from pipelines.sources.mapping import EntityMapping, derived_column, quote_identifier
+
+SOURCE_VIEW = "source"
+
+
+def derive(result: ReadResult, mapping: EntityMapping) -> ReadResult:
+    """Apply the mapping's sentinels, filter, expressions and synthetic key."""
+    frame = _nullify(result.frame, result.columns, mapping)
+    derived = mapping.derived_fields()
+    if not derived and not mapping.filter:
+        return ReadResult(frame, result.rejects, result.columns)
+    before = frame.height
+    out = _run_sql(frame, derived, mapping.filter)
+    out = out.with_columns(
+        [
+            _as_text(out[derived_column(name)], mapping).alias(derived_column(name))
+            for name in derived
+        ]
+    )
+    # source columns read only by SQL are used: they are not "unknown" columns
+    read_by_sql = referenced_columns(result.columns, [*derived.values(), mapping.filter or ""])
+    direct = _directly_mapped(mapping)
+    columns = [derived_column(name) for name in derived] + [
+        c for c in result.columns if c not in read_by_sql or c in direct
+    ]
+    return ReadResult(out, result.rejects, columns, filtered=before - out.height)
+
+
+def _directly_mapped(mapping: EntityMapping) -> set[str]:
+    """Source columns a canonical field reads as they are (named or same-named)."""
+    from pipelines.schema import ENTITIES
+
+    if mapping.entity_name is None:
+        return set(mapping.columns.values())
+    fields = ENTITIES[mapping.entity_name].field_names
+    return {mapping.source_column(f) for f in fields}
+
+
+def referenced_columns(columns: list[str], sqls: list[str]) -> set[str]:
+    """Source columns named in any of the SQL texts (quoted or as a bare word)."""
+    text = "\n".join(sqls)
+    found: set[str] = set()
+    for column in columns:
+        bare = re.search(rf"(?<![\w\"]){re.escape(column)}(?![\w\"])", text)
+        if quote_identifier(column) in text or bare:
+            found.add(column)
+    return found
+
+
+def _nullify(frame: pl.DataFrame, columns: list[str], mapping: EntityMapping) -> pl.DataFrame:
+    sqls = [*mapping.derived_fields().values(), mapping.filter or ""]
+    read_by_sql = referenced_columns(columns, sqls)
+    exprs: list[pl.Expr] = []
+    for column in columns:
+        own = mapping.column_null_values.get(column, [])
+        if column not in read_by_sql and not own:
+            continue
+        sentinels = list(dict.fromkeys([*mapping.null_values, *own]))
+        value = pl.col(column).cast(pl.String)
+        trimmed = value.str.strip_chars()
+        exprs.append(pl.when(trimmed.is_in(sentinels)).then(None).otherwise(value).alias(column))
+    return frame.with_columns(exprs) if exprs else frame
+
+
+def _run_sql(frame: pl.DataFrame, derived: dict[str, str], condition: str | None) -> pl.DataFrame:
+    con = duckdb.connect()
+    try:
+        con.execute("set TimeZone = 'UTC'")
+        con.register(SOURCE_VIEW, frame.to_arrow())
+        select = ", ".join(
+            [f"{SOURCE_VIEW}.*"]
+            + [
+                f"({sql}) as {quote_identifier(derived_column(name))}"
+                for name, sql in derived.items()
+            ]
+        )
+        where = f" where coalesce(({condition}), false)" if condition else ""
+        try:
+            table = con.sql(f"select {select} from {SOURCE_VIEW}{where}").to_arrow_table()
+        except duckdb.Error as exc:
+            raise FileRefused(_explain(con, derived, condition, exc)) from None
+    finally:
+        con.close()
+    out = pl.from_arrow(table)
+    assert isinstance(out, pl.DataFrame)
+    return out
+
+
+def _explain(
+    con: duckdb.DuckDBPyConnection,
+    derived: dict[str, str],
+    condition: str | None,
+    error: duckdb.Error,
+) -> str:
+    """Which piece of SQL failed, in one sentence."""
+    pieces = [(f"the expression for {name}", sql) for name, sql in derived.items()]
+    if condition:
+        pieces.append(("the filter", f"coalesce(({condition}), false)"))
+    for label, sql in pieces:
+        try:
+            con.sql(f"select ({sql}) from {SOURCE_VIEW}").to_arrow_table()
+        except duckdb.Error as exc:
+            return f"{label} does not run on this file: {_first_line(exc)}."
+    return f"the mapping's SQL does not run on this file: {_first_line(error)}."
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text.rstrip(".")
+
+
+def _as_text(series: pl.Series, mapping: EntityMapping) -> pl.Series:
+    """A derived value as text the validation step parses like a column's."""
+    dtype = series.dtype
+    if isinstance(dtype, pl.Datetime):
+        if dtype.time_zone is not None:
+            utc = series.dt.convert_time_zone("UTC")
+            return utc.dt.strftime("%Y-%m-%dT%H:%M:%S%.6f+00:00")
+        # no zone: a local time of the source, read in the mapping's time zone
+        return series.dt.strftime("%Y-%m-%dT%H:%M:%S%.6f")
+    if isinstance(dtype, pl.Date):
+        return series.dt.strftime(mapping.date_format)
+    if isinstance(dtype, pl.Duration):
+        return series.dt.total_seconds().cast(pl.String)
+    if dtype == pl.Boolean:
+        return series.cast(pl.String)
+    return series.cast(pl.String)
