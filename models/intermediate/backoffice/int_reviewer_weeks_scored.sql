@@ -130,11 +130,11 @@ final as (
         peer_sd_rejection_rate,
         case
             when peer_count >= {{ min_peers }} and peer_sd_review_seconds > 0
-                then round((mean_review_seconds - peer_mean_review_seconds) / peer_sd_review_seconds, 4)
+                then {{ round_double('(mean_review_seconds - peer_mean_review_seconds) / peer_sd_review_seconds', 4) }}
         end as review_time_z,
         case
             when peer_count >= {{ min_peers }} and peer_sd_rejection_rate > 0
-                then round((rejection_rate - peer_rejection_rate) / peer_sd_rejection_rate, 4)
+                then {{ round_double('(rejection_rate - peer_rejection_rate) / peer_sd_rejection_rate', 4) }}
         end as rejection_rate_z
 
     from peer_spread

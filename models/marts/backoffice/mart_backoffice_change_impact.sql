@@ -149,9 +149,9 @@ final as (
         quantile.standard_error_seconds,
         quantile.welch_degrees_of_freedom,
         quantile.t_quantile_975,
-        round(quantile.difference_seconds - quantile.t_quantile_975 * quantile.standard_error_seconds, 2)
+        {{ round_double('quantile.difference_seconds - quantile.t_quantile_975 * quantile.standard_error_seconds', 2) }}
             as ci95_lower_seconds,
-        round(quantile.difference_seconds + quantile.t_quantile_975 * quantile.standard_error_seconds, 2)
+        {{ round_double('quantile.difference_seconds + quantile.t_quantile_975 * quantile.standard_error_seconds', 2) }}
             as ci95_upper_seconds
 
     from interventions
