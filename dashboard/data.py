@@ -31,7 +31,15 @@ import duckdb
 import polars as pl
 
 from dashboard import access
-from dashboard.metrics_catalog import METRICS, Metric, traffic_light
+from dashboard.metrics_catalog import (
+    COLUMN_NEEDS,
+    METRICS,
+    TABLE_NEEDS,
+    Metric,
+    absent_sources,
+    needs,
+    traffic_light,
+)
 from dashboard.metrics_catalog import metric as catalog_metric
 from pipelines.settings import get_settings
 
@@ -162,6 +170,56 @@ def schema_tables(schema: str) -> list[str]:
 
 
 # --------------------------------------------------------------------------
+# Source coverage (issue 8: a centre may land only some entities)
+# --------------------------------------------------------------------------
+COVERAGE = "meta.source_coverage"
+
+
+def present_entities() -> set[str] | None:
+    """Entities with rows in the published build; None when the publish predates coverage."""
+    if not has_table(COVERAGE):
+        return None
+    frame = query(f"select entity from {COVERAGE} where is_present")
+    return {str(name) for name in frame["entity"].to_list()}
+
+
+def coverage() -> Result:
+    """Rows and first/last day per canonical entity (not scoped: it names no site or figure)."""
+    return _run(
+        COVERAGE,
+        "select entity, row_count, first_date, last_date from src order by entity",
+        date_col=None,
+    )
+
+
+def absent(wanted: Sequence[str]) -> tuple[str, ...]:
+    """The sources among `wanted` (metrics_catalog.SOURCE_ENTITIES names) with no rows."""
+    try:
+        present = present_entities()
+    except NoData:
+        return ()
+    return absent_sources(tuple(wanted), present)
+
+
+def metric_absent(code: str) -> tuple[str, ...]:
+    """The sources a metric needs that the published build does not hold."""
+    return absent(needs(code))
+
+
+def _blank_absent_columns(frame: pl.DataFrame) -> tuple[pl.DataFrame, tuple[str, ...]]:
+    """Null (never zero) the columns whose source is absent; returns those sources."""
+    wanted = {column: source for column, source in COLUMN_NEEDS.items() if column in frame.columns}
+    if not wanted:
+        return frame, ()
+    missing = set(absent(tuple(sorted(set(wanted.values())))))
+    blanked = [column for column, source in wanted.items() if source in missing]
+    if not blanked:
+        return frame, ()
+    frame = frame.with_columns(pl.lit(None, dtype=frame.schema[c]).alias(c) for c in blanked)
+    return frame, tuple(sorted(missing))
+
+
+# --------------------------------------------------------------------------
 # Filters and scoped reads
 # --------------------------------------------------------------------------
 # filter dimension -> column name it filters on in every mart
@@ -198,6 +256,8 @@ class Result:
     restricted: bool = False  # hidden from this viewer: no site column to scope by
     ignored: tuple[str, ...] = field(default_factory=tuple)  # filters the source cannot apply
     error: str = ""  # the source changed under the query (e.g. a column dropped)
+    absent: tuple[str, ...] = ()  # sources with no rows: the whole result means nothing
+    blanked: tuple[str, ...] = ()  # sources with no rows: their columns are null, not zero
 
     @property
     def empty(self) -> bool:
@@ -252,10 +312,19 @@ def _run(
     filters: Filters | None = None,
     date_col: str | None = "contact_date",
     params: Sequence[Any] = (),
+    needs: Sequence[str] | None = None,
 ) -> Result:
-    """Run `body` (which reads the scoped table as `src`) or report the table missing."""
+    """Run `body` (which reads the scoped table as `src`) or report the table missing.
+
+    `needs` (default `metrics_catalog.TABLE_NEEDS[table]`): sources without
+    which the result means nothing; when one has no rows the result is
+    reported absent ("no data for this source") instead of empty.
+    """
     if not has_table(table):
         return Result(pl.DataFrame(), table, missing=True)
+    missing_sources = absent(TABLE_NEEDS.get(table, ()) if needs is None else needs)
+    if missing_sources:
+        return Result(pl.DataFrame(), table, missing=True, absent=missing_sources)
     source, source_params, ignored, restricted = _source(table, filters, date_col)
     try:
         frame = query(f"with src as ({source})\n{body}", [*source_params, *params])
@@ -263,7 +332,8 @@ def _run(
         # a mart changed shape under the dashboard: say so on this part, keep the page
         first_line = str(error).splitlines()[0]
         return Result(pl.DataFrame(), table, missing=True, error=first_line)
-    return Result(frame, table, ignored=ignored, restricted=restricted)
+    frame, blanked = _blank_absent_columns(frame)
+    return Result(frame, table, ignored=ignored, restricted=restricted, blanked=blanked)
 
 
 def _all(
@@ -582,7 +652,7 @@ def _metric_sums(
     restricted: list[str] = []
     for code in codes:
         reading = catalog_metric(code).reading
-        if reading is None:
+        if reading is None or metric_absent(code):
             missing.append(code)
         else:
             by_table.setdefault(reading.table, []).append(catalog_metric(code))
@@ -885,6 +955,7 @@ def effort_ces_pairs(filters: Filters) -> Result:
         "where not is_censored and ces_answer_count > 0 and effort_index is not null",
         filters,
         "episode_date",
+        needs=("surveys",),
     )
 
 
@@ -1031,6 +1102,7 @@ def value_by(filters: Filters, group: str) -> Result:
         table,
         f"select {group}, {VALUE_MEASURES} from src group by 1 order by service_contact_count desc",
         filters,
+        needs=("offers",),
     )
 
 

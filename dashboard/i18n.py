@@ -45,7 +45,17 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "This view and its filters are in the URL: copy the address bar to share it.",
     },
     "no_data": {"zh": "尚无已发布的数据。", "en": "Nothing has been published yet."},
-    "no_source": {"zh": "此数据源暂无数据", "en": "No data for this source"},
+    "no_source": {"zh": "无此数据源", "en": "No data for this source"},
+    "blanked_columns": {
+        "zh": "（相应列留空，不是零）",
+        "en": "(its columns are left blank, not zero)",
+    },
+    "source_coverage": {"zh": "数据源覆盖", "en": "Source coverage"},
+    "source_coverage_help": {
+        "zh": "每个标准实体已加载的行数与起止日期；行数为 0 的数据源在各页显示“无此数据源”。",
+        "en": "Rows loaded and first/last day per canonical entity; pages say "
+        "“No data for this source” for those with none.",
+    },
     "no_rows": {"zh": "所选范围内没有数据。", "en": "No rows in the selected range."},
     "restricted": {
         "zh": "此视图不按职场划分，仅对可查看全部职场的用户开放。",

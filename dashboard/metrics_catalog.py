@@ -501,3 +501,91 @@ def traffic_light(
     if gap >= -abs(amber_band):
         return "amber"
     return "red"
+
+
+# --------------------------------------------------------------------------
+# Sources each figure needs (issue 8: a centre may land only some entities)
+# --------------------------------------------------------------------------
+# A source is satisfied when any of its canonical entities (pipelines/schema.py)
+# holds rows in the published `meta.source_coverage`; a figure whose source is
+# not satisfied shows "no data for this source" instead of a zero or a blank.
+SOURCE_ENTITIES: dict[str, tuple[str, ...]] = {
+    "contacts": ("calls", "tickets"),
+    "surveys": ("surveys",),
+    "offers": ("offers",),
+    "complaints": ("complaints",),
+    "backoffice_items": ("backoffice_items",),
+    "agent_shifts": ("agent_shifts",),
+}
+SOURCE_NAMES: dict[str, tuple[str, str]] = {
+    "contacts": ("联络记录（通话或在线工单）", "contacts (calls or online tickets)"),
+    "surveys": ("满意度问卷", "surveys"),
+    "offers": ("产品推荐记录", "offers"),
+    "complaints": ("投诉记录", "complaints"),
+    "backoffice_items": ("后台工单", "back-office items"),
+    "agent_shifts": ("坐席班次", "agent shifts"),
+}
+
+_SURVEYED = ("contacts", "surveys")
+METRIC_NEEDS: dict[str, tuple[str, ...]] = {
+    "ces_mean": _SURVEYED,
+    "ces_easy_share": _SURVEYED,
+    "nps": _SURVEYED,
+    "csat": _SURVEYED,
+    "offer_acceptance_share": ("contacts", "offers"),
+    "value_per_1000": ("contacts", "offers"),
+    "value_harm_rate": ("contacts", "offers", "complaints"),
+    "complaint_rate_per_10k": ("contacts", "complaints"),
+    "bo_processing_minutes": ("backoffice_items",),
+    "bo_reject_return_rate": ("backoffice_items",),
+    "bo_overtime_rate": ("backoffice_items",),
+    "bo_first_time_right": ("backoffice_items",),
+    "contacts_per_logged_in_hour": ("contacts", "agent_shifts"),
+    "attendance_rate": ("agent_shifts",),
+    "home_office_productivity_ratio": ("contacts", "agent_shifts"),
+}
+
+# Published tables whose rows mean nothing without a source beyond the contacts.
+TABLE_NEEDS: dict[str, tuple[str, ...]] = {
+    VALUE: ("offers",),
+    BACKOFFICE: ("backoffice_items",),
+    "marts.mart_backoffice_branch_daily": ("backoffice_items",),
+    "marts.mart_backoffice_reviewer_outliers": ("backoffice_items",),
+    "marts.mart_backoffice_change_impact": ("backoffice_items",),
+    WORKFORCE: ("agent_shifts",),
+    HOME_OFFICE: ("agent_shifts",),
+    "marts.mart_effort_ces_agreement": ("surveys",),
+}
+
+# Columns of contact marts that come from another source: blanked (not zero) without it.
+COLUMN_NEEDS: dict[str, str] = {
+    "nps": "surveys",
+    "csat_rate": "surveys",
+    "ces_mean": "surveys",
+    "ces_easy_share": "surveys",
+    "ces_answer_count": "surveys",
+    "complaints_per_10k": "complaints",
+    "offer_acceptance_share": "offers",
+    "value_per_1000": "offers",
+    "offer_take_up_rate": "offers",
+    "value_harm_rate": "offers",
+    "harmed_offer_count": "offers",
+}
+
+
+def needs(code: str) -> tuple[str, ...]:
+    """The sources a metric needs (every metric needs the contacts unless said otherwise)."""
+    metric(code)
+    return METRIC_NEEDS.get(code, ("contacts",))
+
+
+def absent_sources(wanted: tuple[str, ...], present: set[str] | None) -> tuple[str, ...]:
+    """The sources in `wanted` with no rows; nothing is absent when coverage is unknown."""
+    if present is None:
+        return ()
+    return tuple(name for name in wanted if not set(SOURCE_ENTITIES[name]) & present)
+
+
+def source_name(name: str, lang: str) -> str:
+    zh, en = SOURCE_NAMES.get(name, (name, name))
+    return zh if lang == "zh" else en

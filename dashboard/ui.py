@@ -18,7 +18,7 @@ import streamlit as st
 from dashboard import data, state
 from dashboard.charts import AnyChart
 from dashboard.i18n import column_label, t
-from dashboard.metrics_catalog import metric
+from dashboard.metrics_catalog import metric, source_name
 
 EXPLORE_PAGE = "app_pages/explore.py"
 
@@ -54,8 +54,17 @@ def for_display(frame: pl.DataFrame, lang: str) -> pl.DataFrame:
     return frame
 
 
+def absent_text(sources: tuple[str, ...], lang: str) -> str:
+    """ "No data for this source: surveys, offers" in the language."""
+    sep = "、" if lang == "zh" else ", "
+    return f"{t('no_source', lang)}: " + sep.join(source_name(s, lang) for s in sources)
+
+
 def show_result(result: data.Result, lang: str) -> bool:
     """Say why a result cannot be shown; True when there are rows to show."""
+    if result.absent:
+        st.warning(absent_text(result.absent, lang))
+        return False
     if result.error:
         st.error(f"{t('no_source', lang)}: `{result.source}` — {result.error}")
         return False
@@ -70,6 +79,8 @@ def show_result(result: data.Result, lang: str) -> bool:
     if result.empty:
         st.info(t("no_rows", lang))
         return False
+    if result.blanked:
+        st.caption(absent_text(result.blanked, lang) + " " + t("blanked_columns", lang))
     return True
 
 
@@ -170,6 +181,9 @@ def table(result: data.Result, title: str, lang: str) -> None:
 def metric_tile(column: Any, code: str, value: str, lang: str, delta: str | None = None) -> None:
     """A metric value whose help text quotes the definition."""
     entry = metric(code)
+    missing = data.metric_absent(code)
+    if missing:  # a blank would read as "none happened": say the source is not there
+        value, delta = absent_text(missing, lang), None
     column.metric(
         entry.name(lang), value, delta=delta, help=entry.definition(lang), delta_color="off"
     )
@@ -208,8 +222,17 @@ def selected_point(event: Any, fields: list[str]) -> dict[str, Any] | None:
     return None
 
 
-def require(table: str, lang: str) -> None:
-    """Stop the page with one notice when its main source is not published."""
+def require(table: str, lang: str, whole_page: bool = True) -> None:
+    """Stop the page with one notice when its main source is not published.
+
+    When the table is published but the entities it needs hold no rows
+    (a centre that lands only some sources), the page says so and stops
+    too, unless `whole_page` is False (other parts of it need other sources).
+    """
     if not data.has_table(table):
         st.warning(f"{t('no_source', lang)}: `{table}`")
+        st.stop()
+    missing = data.absent(data.TABLE_NEEDS.get(table, ()))
+    if missing and whole_page:
+        st.warning(absent_text(missing, lang))
         st.stop()

@@ -32,8 +32,8 @@ if headline.height:
     cols = list(st.columns(len(HEADLINE)))
     values = dict(zip(headline["metric_code"], headline["value"], strict=True))
     for column, code in zip(cols, HEADLINE, strict=True):
-        if code in values:
-            ui.metric_tile(column, code, fmt_unit(values[code], metric(code).unit, lang), lang)
+        if code in values or data.metric_absent(code):
+            ui.metric_tile(column, code, fmt_unit(values.get(code), metric(code).unit, lang), lang)
 
 ui.chart(daily, charts.daily_volume, t("daily_volume", lang), lang)
 ui.chart(daily, charts.daily_rate, t("daily_answer_rate", lang), lang)

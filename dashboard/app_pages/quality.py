@@ -35,6 +35,10 @@ else:
     for table in checks:
         ui.table(data.quality_table(table), table.split(".", 1)[1], lang)
 
+st.header(t("source_coverage", lang))
+st.caption(t("source_coverage_help", lang))
+ui.table(data.coverage(), t("source_coverage", lang), lang)
+
 st.header(t("load_history", lang))
 history = data.load_history()
 if ui.show_result(history, lang):

@@ -59,11 +59,16 @@ for family, title_key in FAMILIES.items():
         with st.expander(f"{t('weekly_trend', lang)} · {t(title_key, lang)}", expanded=True):
             st.altair_chart(charts.scorecard_trends(trend, lang), width="content")
 
-if missing:
-    st.warning(
-        f"{t('no_source', lang)} — {t('missing_metrics', lang)}: "
-        + ", ".join(metric(code).name(lang) for code in missing)
-    )
+# metrics whose entities were not landed, grouped by the sources they lack
+lacking: dict[tuple[str, ...], list[str]] = {}
+for code in missing:
+    lacking.setdefault(data.metric_absent(code), []).append(code)
+for sources, codes in lacking.items():
+    names = ", ".join(metric(code).name(lang) for code in codes)
+    if sources:
+        st.warning(f"{ui.absent_text(sources, lang)} — {names}")
+    else:
+        st.warning(f"{t('no_source', lang)} — {t('missing_metrics', lang)}: {names}")
 if restricted:
     st.info(t("restricted", lang) + " " + ", ".join(metric(code).name(lang) for code in restricted))
 
