@@ -278,6 +278,9 @@ def _records_frame(
     keys: list[str],
     rejects: list[tuple[int, str]],
 ) -> ReadResult:
+    # an object that is null in some records and nested in others: its dotted columns stand
+    parents = {k.rsplit(".", 1)[0] for k in keys if "." in k}
+    keys = [k for k in keys if k not in parents]
     data: dict[str, pl.Series] = {LINE: pl.Series(LINE, line_numbers, dtype=pl.Int64)}
     for key in keys:
         data[key] = pl.Series(key, [r.get(key) for r in records], dtype=pl.String)

@@ -29,6 +29,7 @@ from pipelines.ingest.read import FileRefused, ReadResult
 from pipelines.sources.mapping import EntityMapping, derived_column, quote_identifier
 
 SOURCE_VIEW = "source"
+JSON_FORMATS = ("json", "jsonl")
 
 
 def derive(result: ReadResult, mapping: EntityMapping) -> ReadResult:
@@ -38,7 +39,7 @@ def derive(result: ReadResult, mapping: EntityMapping) -> ReadResult:
     if not derived and not mapping.filter:
         return ReadResult(frame, result.rejects, result.columns)
     before = frame.height
-    out = _run_sql(frame, derived, mapping.filter)
+    out = _run_sql(frame, derived, mapping.filter, optional_columns=mapping.format in JSON_FORMATS)
     out = out.with_columns(
         [
             _as_text(out[derived_column(name)], mapping).alias(derived_column(name))
@@ -90,11 +91,17 @@ def _nullify(frame: pl.DataFrame, columns: list[str], mapping: EntityMapping) ->
     return frame.with_columns(exprs) if exprs else frame
 
 
-def _run_sql(frame: pl.DataFrame, derived: dict[str, str], condition: str | None) -> pl.DataFrame:
+def _run_sql(
+    frame: pl.DataFrame,
+    derived: dict[str, str],
+    condition: str | None,
+    optional_columns: bool = False,
+) -> pl.DataFrame:
+    """One query over the frame; in JSON a key no record of the file has is all null."""
+    added: list[str] = []
     con = duckdb.connect()
     try:
         con.execute("set TimeZone = 'UTC'")
-        con.register(SOURCE_VIEW, frame.to_arrow())
         select = ", ".join(
             [f"{SOURCE_VIEW}.*"]
             + [
@@ -103,15 +110,28 @@ def _run_sql(frame: pl.DataFrame, derived: dict[str, str], condition: str | None
             ]
         )
         where = f" where coalesce(({condition}), false)" if condition else ""
-        try:
-            table = con.sql(f"select {select} from {SOURCE_VIEW}{where}").to_arrow_table()
-        except duckdb.Error as exc:
-            raise FileRefused(_explain(con, derived, condition, exc)) from None
+        while True:
+            con.register(SOURCE_VIEW, frame.to_arrow())
+            try:
+                table = con.sql(f"select {select} from {SOURCE_VIEW}{where}").to_arrow_table()
+                break
+            except duckdb.Error as exc:
+                missing = _missing_column(exc)
+                if optional_columns and missing and missing not in frame.columns:
+                    frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(missing))
+                    added.append(missing)
+                    continue
+                raise FileRefused(_explain(con, derived, condition, exc)) from None
     finally:
         con.close()
     out = pl.from_arrow(table)
     assert isinstance(out, pl.DataFrame)
-    return out
+    return out.drop(added)
+
+
+def _missing_column(exc: Exception) -> str | None:
+    found = re.search(r'Referenced column "((?:[^"]|"")+)" not found', str(exc))
+    return found.group(1).replace('""', '"') if found else None
 
 
 def _explain(
