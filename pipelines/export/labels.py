@@ -34,7 +34,7 @@ LABELS: dict[str, dict[str, str]] = {
     "amber": {"zh": "预警", "en": "Watch"},
     "red": {"zh": "未达标", "en": "Off target"},
     "grey": {"zh": "无目标/无数据", "en": "No target / data"},
-    "no_data_source": {"zh": "该数据源无数据", "en": "no data for this source"},
+    "no_data_source": {"zh": "无此数据源", "en": "No data for this source"},
     "site_filter_ignored": {
         "zh": "该数据源不区分职场，以下为全部职场数据",
         "en": "this source has no site column: figures cover all sites",
@@ -84,3 +84,10 @@ def t(key: str, lang: str) -> str:
 
 def family_name(family: str, lang: str) -> str:
     return t(f"fam_{family}", lang)
+
+
+def source_label(name: str, lang: str) -> str:
+    """A source (metrics_catalog.SOURCE_ENTITIES) by its name; a table name as it is."""
+    from dashboard.metrics_catalog import SOURCE_NAMES, source_name
+
+    return source_name(name, lang) if name in SOURCE_NAMES else name

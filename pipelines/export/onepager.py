@@ -18,7 +18,7 @@ from PIL import Image
 
 from pipelines.export.charts import ChartImage, site_labels
 from pipelines.export.formats import STATUS_COLOURS, text_change, text_value
-from pipelines.export.labels import family_name, t
+from pipelines.export.labels import family_name, source_label, t
 from pipelines.export.render import cjk_font_file
 from pipelines.export.scorecard import ExportData, Figure
 
@@ -198,6 +198,8 @@ def _notes(pdf: OnePager, data: ExportData, y: float) -> None:
     missing = [
         family_name(block.family, lang) for block in data.families.values() if not block.available
     ]
+    # one line: the families left empty, then the sources not landed (issue 8)
+    missing += [source_label(name, lang) for name in data.absent_sources]
     if missing:
         lines.append(f"{t('no_data_source', lang)}: {', '.join(missing)}")
     pdf.font(7, colour=GREY)

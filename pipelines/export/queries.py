@@ -215,6 +215,17 @@ def data_bounds(con: duckdb.DuckDBPyConnection) -> tuple[dt.date | None, dt.date
     return rows[0][0], rows[0][1]
 
 
+COVERAGE_TABLE = "meta.source_coverage"
+
+
+def present_entities(con: duckdb.DuckDBPyConnection) -> set[str] | None:
+    """Entities with rows in the published build; None when the publish predates coverage."""
+    if COVERAGE_TABLE not in published_columns(con):
+        return None
+    rows = con.execute(f"select entity from {COVERAGE_TABLE} where is_present").fetchall()
+    return {str(row[0]) for row in rows}
+
+
 def targets(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """The scorecard targets seed as published (empty frame when absent)."""
     if TARGETS_TABLE not in published_columns(con):

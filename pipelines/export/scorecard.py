@@ -24,7 +24,7 @@ from typing import Any, Literal
 import duckdb
 import polars as pl
 
-from dashboard.metrics_catalog import METRICS, Metric, traffic_light
+from dashboard.metrics_catalog import METRICS, Metric, absent_sources, needs, traffic_light
 from pipelines.db import read_only
 from pipelines.export import queries
 from pipelines.export.periods import Period, previous_period, trend_window
@@ -74,6 +74,7 @@ class Figure:
     target: Target | None = None
     site_filter_applied: bool = True
     censored: int = 0  # episodes too recent to judge, when the value is not final
+    absent: tuple[str, ...] = ()  # sources the metric needs that hold no rows (issue 8)
 
     @property
     def is_censored(self) -> bool:
@@ -130,6 +131,7 @@ class ExportData:
     site_names: dict[str, dict[str, str]]
     published_at: dt.datetime | None
     read_seconds: float = 0.0
+    absent_sources: tuple[str, ...] = ()  # sources with no rows in the build (issue 8)
 
 
 # --------------------------------------------------------------------------
@@ -185,13 +187,15 @@ def _value(row: dict[str, Any], code: str) -> float | None:
 
 
 def _group_by_source(
-    metrics: Iterable[Metric], tables: dict[str, list[str]]
+    metrics: Iterable[Metric], tables: dict[str, list[str]], present: set[str] | None = None
 ) -> dict[tuple[str, str], list[Metric]]:
-    """(table, date column) -> the published metrics read from it."""
+    """(table, date column) -> the published metrics read from it (and whose sources hold rows)."""
     groups: dict[tuple[str, str], list[Metric]] = {}
     for metric in metrics:
         source = metric.reading
         if source is None or source.table not in tables:
+            continue
+        if absent_sources(needs(metric.code), present):
             continue
         columns = tables[source.table]
         # a plain source names columns (check them); a derived one is SQL, used as written
@@ -233,6 +237,7 @@ def _figures(
     targets: dict[str, Target],
     tables: dict[str, list[str]],
     sites: tuple[str, ...],
+    present: set[str] | None = None,
 ) -> list[Figure]:
     figures = []
     for metric in metrics:
@@ -249,6 +254,7 @@ def _figures(
                 target=targets.get(metric.code),
                 site_filter_applied=not sites or "site_code" in source_cols,
                 censored=now["censored"] if now else 0,
+                absent=absent_sources(needs(metric.code), present),
             )
         )
     return figures
@@ -285,14 +291,19 @@ def _family_block(
     tables: dict[str, list[str]],
     scope: queries.Scope,
     window: queries.Scope,
+    present: set[str] | None = None,
 ) -> FamilyBlock:
     metrics = [figure.metric for figure in figures]
-    groups = _group_by_source(metrics, tables)
+    groups = _group_by_source(metrics, tables, present)
+    # what is missing: the sources not landed, else the tables not published
     missing = sorted(
         {
-            metric.reading.table if metric.reading else metric.code
+            name
             for metric, figure in zip(metrics, figures, strict=True)
             if not figure.available
+            for name in (
+                figure.absent or (metric.reading.table if metric.reading else metric.code,)
+            )
         }
     )
     ignored = sorted(
@@ -344,14 +355,15 @@ def load(serving: Path, period: Period, sites: Sequence[str] = ()) -> ExportData
         if contacts == 0:
             raise NoDataError(_no_data_message(con, period, chosen))
         tables = queries.published_columns(con)
+        present = queries.present_entities(con)
         targets = parse_targets(queries.targets(con))
         catalog = list(METRICS.values())
-        groups = _group_by_source(catalog, tables)
+        groups = _group_by_source(catalog, tables, present)
         current = _totals(con, groups, tables, scope)
         previous = _totals(con, groups, tables, previous_scope)
         figures = {
             figure.code: figure
-            for figure in _figures(catalog, current, previous, targets, tables, chosen)
+            for figure in _figures(catalog, current, previous, targets, tables, chosen, present)
         }
         families = {
             family: _family_block(
@@ -361,6 +373,7 @@ def load(serving: Path, period: Period, sites: Sequence[str] = ()) -> ExportData
                 tables,
                 scope,
                 window_scope,
+                present,
             )
             for family in FAMILIES
         }
@@ -380,4 +393,7 @@ def load(serving: Path, period: Period, sites: Sequence[str] = ()) -> ExportData
         site_names=names,
         published_at=published,
         read_seconds=took,
+        absent_sources=tuple(
+            sorted({name for figure in figures.values() for name in figure.absent})
+        ),
     )

@@ -34,7 +34,7 @@ from pipelines.export.formats import (
     excel_change_format,
     excel_value_format,
 )
-from pipelines.export.labels import family_name, t
+from pipelines.export.labels import family_name, source_label, t
 from pipelines.export.scorecard import ExportData, FamilyBlock, Figure
 
 SCORECARD_HEADER_ROW = 4  # zero-based: row 5 in Excel
@@ -364,7 +364,8 @@ def write_family(
     sheet.write_string(1, 0, _header_lines(data, lang, generated_at)[0], styles.subtitle)
     notes = []
     if block.missing_sources:
-        notes.append(f"{t('no_data_source', lang)}: {', '.join(block.missing_sources)}")
+        names = ", ".join(source_label(name, lang) for name in block.missing_sources)
+        notes.append(f"{t('no_data_source', lang)}: {names}")
     if block.site_filter_ignored:
         notes.append(f"{t('site_filter_ignored', lang)}: {', '.join(block.site_filter_ignored)}")
     sheet.write_string(2, 0, "    ".join(notes), styles.note)
