@@ -56,6 +56,7 @@ class BenchReport:
     pages: dict[str, dict[str, float]] = field(default_factory=dict)
     floor_seconds: float | None = None
     generate_seconds: float | None = None
+    peer: dict[str, Any] | None = None  # `--peer`: pipelines/peer/bench.py
 
     @property
     def end_to_end_seconds(self) -> float:
@@ -223,7 +224,13 @@ def _percentiles(times: list[float]) -> dict[str, float]:
 
 
 def run_bench(
-    contacts: int, days: int, work: Path, repeat: int, seed: int, with_export: bool
+    contacts: int,
+    days: int,
+    work: Path,
+    repeat: int,
+    seed: int,
+    with_export: bool,
+    peer: str | None = None,
 ) -> BenchReport:
     from pipelines.generate import GeneratorParams, generate
 
@@ -282,6 +289,12 @@ def run_bench(
         )
     print("bench: floor (bare DuckDB load) ...", file=sys.stderr)
     report.floor_seconds = floor(work / "landing", work, env)
+    if peer:
+        from pipelines.peer.bench import run_peer_stage
+
+        print(f"bench: {peer} peer (same build on {peer}) ...", file=sys.stderr)
+        build_seconds = next((s.wall_seconds for s in report.stages if s.stage == "build"), None)
+        report.peer = run_peer_stage(peer, work, env, build_seconds)
     return report
 
 
@@ -312,6 +325,10 @@ def render(report: BenchReport) -> str:
                 lines.append(f"{page:<28} {figures['p50_ms']:>8.0f} {figures['p95_ms']:>8.0f}")
             else:
                 lines.append(f"{page:<28} {figures}")
+    if report.peer:
+        from pipelines.peer.bench import render_peer
+
+        lines += render_peer(report.peer)
     return "\n".join(lines)
 
 
@@ -324,12 +341,23 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--work", help="working folder (default: a temporary folder)")
     p.add_argument("--json", help="also write the figures as JSON to this file")
     p.add_argument("--no-export", action="store_true")
+    p.add_argument(
+        "--peer", choices=["postgres"], help="also build on a peer engine and print the ratio"
+    )
     p.set_defaults(func=cmd_bench)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="serviq-bench-"))
-    report = run_bench(args.contacts, args.days, work, args.repeat, args.seed, not args.no_export)
+    report = run_bench(
+        args.contacts,
+        args.days,
+        work,
+        args.repeat,
+        args.seed,
+        not args.no_export,
+        peer=getattr(args, "peer", None),
+    )
     print(render(report))
     if args.json:
         Path(args.json).write_text(json.dumps(report.to_json(), indent=2), encoding="utf-8")

@@ -173,18 +173,11 @@ def postgres_server(
     port = free_port()
     started = False
     try:
-        _run(
-            [initdb, "-D", str(data), "-U", SUPERUSER, "-A", "trust", "-E", "UTF8"]
-            + ["--locale=C", "--no-sync", "--no-instructions"],
-            folder,
-            "initdb",
-        )
-        _run(
-            [pg_ctl, "-D", str(data), "-l", str(folder / "server.log"), "-w", "-t", "60"]
-            + ["-o", _options(port, sockets, all_settings), "start"],
-            folder,
-            "pg_ctl start",
-        )
+        init = [initdb, "-D", str(data), "-U", SUPERUSER, "-A", "trust", "-E", "UTF8"]
+        _run([*init, "--locale=C", "--no-sync", "--no-instructions"], folder, "initdb")
+        log = str(folder / "server.log")
+        start = [pg_ctl, "-D", str(data), "-l", log, "-w", "-t", "60", "-o"]
+        _run([*start, _options(port, sockets, all_settings), "start"], folder, "pg_ctl start")
         started = True
         server = PgServer("127.0.0.1", port, SUPERUSER, DBNAME, sockets)
         _create_database(server)
@@ -315,3 +308,30 @@ def run_peer(
         copy_seconds = time.perf_counter() - start
         build_seconds, models = build_on_postgres(server, home, dbt_vars, threads=threads)
     return PeerBuild(copy_seconds, build_seconds, sum(copied.values()), models)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m pipelines.peer.postgres --home DIR`: build on the server SERVIQ_PG_* name.
+
+    The benchmark runs this in a child process so that the peer's build is
+    timed exactly as `serviq build` is (a fresh process, dbt's start-up included).
+    """
+    import argparse
+    import json
+
+    from pipelines.build import build
+    from pipelines.settings import Settings
+
+    parser = argparse.ArgumentParser(prog="python -m pipelines.peer.postgres")
+    parser.add_argument("--home", required=True, help="working folder for dbt's target/logs")
+    parser.add_argument("--vars", help="dbt vars as JSON")
+    args = parser.parse_args(argv)
+    settings = Settings(home=Path(args.home))
+    dbt_vars = json.loads(args.vars) if args.vars else None
+    result = build(settings, dbt_vars=dbt_vars, target="postgres")
+    print(json.dumps({"passed": result.passed, "warned": result.warned}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
