@@ -45,10 +45,10 @@ class Stopwatch:
 # ingest
 # --------------------------------------------------------------------------
 def _mapping_path(args: argparse.Namespace) -> Path:
-    from pipelines.sources.mapping import builtin_mapping
+    from pipelines.sources.mapping import builtin_mapping, resolve_mapping
 
     if getattr(args, "sources", None):
-        return Path(args.sources)
+        return resolve_mapping(args.sources)
     return builtin_mapping("serviq_generator")
 
 
@@ -205,8 +205,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_export(sub)
 
+    from pipelines.sources.cli import add_parser as add_sources
+
+    add_sources(sub)
+
     p = sub.add_parser("ingest", help="load landing files into the warehouse")
-    p.add_argument("--sources", help="source mapping YAML (default: the generator's)")
+    p.add_argument(
+        "--sources",
+        help="source mapping YAML or built-in name, e.g. asterisk_queue_log (default: the "
+        "generator's)",
+    )
     p.add_argument("--landing", help="landing folder (default: $SERVIQ_HOME/landing)")
     p.add_argument("-v", "--verbose", action="store_true", help="one line per file")
     p.set_defaults(func=cmd_ingest)

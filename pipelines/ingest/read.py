@@ -43,7 +43,25 @@ def read_file(path: Path, mapping: EntityMapping) -> ReadResult:
         from pipelines.sources.derive import derive
 
         result = derive(result, mapping)
+    if mapping.ignore_columns:
+        result.columns = _without_ignored(result.columns, mapping)
     return result
+
+
+def _without_ignored(columns: list[str], mapping: EntityMapping) -> list[str]:
+    """Drop columns the mapping declares unused (never one a field reads)."""
+    from fnmatch import fnmatchcase
+
+    from pipelines.schema import ENTITIES
+
+    used = set(mapping.columns.values())
+    if mapping.entity_name is not None:
+        used |= {mapping.source_column(f) for f in ENTITIES[mapping.entity_name].field_names}
+    return [
+        c
+        for c in columns
+        if c in used or not any(fnmatchcase(c, pattern) for pattern in mapping.ignore_columns)
+    ]
 
 
 def _read_source(path: Path, mapping: EntityMapping) -> ReadResult:

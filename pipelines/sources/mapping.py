@@ -75,6 +75,10 @@ class EntityMapping(BaseModel):
     adapter: str | None = Field(
         default=None, description="Built-in adapter that reshapes the file first (see adapters/)."
     )
+    ignore_columns: list[str] = Field(
+        default_factory=list,
+        description="Glob patterns of source columns known to be unused (no warning for them).",
+    )
     _entity: str | None = PrivateAttr(default=None)
 
     @property
@@ -245,6 +249,14 @@ def condense(path: Path, exc: ValidationError) -> str:
         msg = "is required but missing"
     more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
     return f"source mapping {path}: {loc} {msg}{more if len(errors) > 1 else ''}."
+
+
+def resolve_mapping(value: str) -> Path:
+    """A mapping file's path, or the path of the built-in mapping of that name."""
+    path = Path(value)
+    if path.exists() or path.suffix in (".yml", ".yaml") or "/" in value:
+        return path
+    return builtin_mapping(value)
 
 
 def builtin_mapping(name: str = "serviq_generator") -> Path:
