@@ -33,8 +33,9 @@ from pipelines.ingest.faults import pause
 from pipelines.ingest.load import (
     FileLoad,
     IngestError,
+    KeyIndex,
     ensure_tables,
-    previous_outcome,
+    previous_outcomes,
     record_audit,
     write_file,
 )
@@ -153,6 +154,8 @@ def _load_files(
     say: Progress,
 ) -> None:
     known = _KnownCustomers(con)
+    outcomes = previous_outcomes(con)
+    keys: dict[str, KeyIndex] = {}
     total = len(files)
     for batch in _batches(files):
         entity_name = batch[0][1][0]
@@ -160,7 +163,7 @@ def _load_files(
         for index, (entity_name, path) in batch:
             rel = str(path.relative_to(landing))
             sha = file_sha256(path)
-            before = previous_outcome(con, entity_name, sha)
+            before = outcomes.get((entity_name, sha))
             if before is not None:
                 pause("file_start", rel)  # a skipped file starts (and ends) here
                 status, message = before
@@ -170,6 +173,12 @@ def _load_files(
                     report.skipped.append(rel)
                 continue
             prepared = _prepare(con, mapping, entity_name, path, rel, sha, key, report.run_id)
+            # the same content twice in one landing folder loads once
+            outcomes[(entity_name, sha)] = (
+                ("refused", prepared.message)
+                if isinstance(prepared, FileLoad)
+                else ("loaded", None)
+            )
             if isinstance(prepared, FileLoad):  # refused, already recorded
                 report.refused.append(prepared)
                 say(f"[{index}/{total}] {rel}: refused")
@@ -177,7 +186,20 @@ def _load_files(
             prepared.index = index
             pending.append(prepared)
         if pending:
-            _write_batch(con, mapping, entity_name, pending, key, known, report, say, total)
+            if entity_name not in keys:
+                keys[entity_name] = KeyIndex(con, get_entity(entity_name))
+            _write_batch(
+                con,
+                mapping,
+                entity_name,
+                pending,
+                key,
+                known,
+                keys[entity_name],
+                report,
+                say,
+                total,
+            )
 
 
 def _batches(
@@ -241,6 +263,7 @@ def _write_batch(
     pending: list[_Pending],
     key: bytes,
     known: _KnownCustomers,
+    keys: KeyIndex,
     report: IngestReport,
     say: Progress,
     total: int,
@@ -267,7 +290,9 @@ def _write_batch(
     for position, item in enumerate(pending):
         load = item.load
         pause("file_start", load.file_path)
-        loaded = write_file(con, load, good_parts[position], bad_parts[position], item.rejects)
+        loaded = write_file(
+            con, load, good_parts[position], bad_parts[position], item.rejects, keys
+        )
         report.loaded.append(loaded)
         if loaded.unknown_columns:
             report.warnings.append(

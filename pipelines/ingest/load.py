@@ -18,6 +18,7 @@ import uuid
 from dataclasses import dataclass, field
 
 import duckdb
+import numpy as np
 import polars as pl
 
 from pipelines.db import frame
@@ -113,6 +114,18 @@ def previous_outcome(
     return (rows[0][0], rows[0][1]) if rows else None
 
 
+def previous_outcomes(
+    con: duckdb.DuckDBPyConnection,
+) -> dict[tuple[str, str], tuple[str, str | None]]:
+    """(entity, content sha256) -> (status, message) of its latest load, read once per run."""
+    rows = con.execute(
+        "select entity, content_sha256, status, message from audit.load_audit "
+        "qualify row_number() over (partition by entity, content_sha256 "
+        "order by finished_at desc) = 1"
+    ).fetchall()
+    return {(str(e), str(sha)): (str(status), message) for e, sha, status, message in rows}
+
+
 @dataclass
 class FileLoad:
     source: str
@@ -172,32 +185,85 @@ def _record_json(frame: pl.DataFrame, fields: list[str]) -> pl.Expr:
     return pl.struct([pl.col(f).cast(pl.String) for f in present]).struct.json_encode()
 
 
-def write_file(
-    con: duckdb.DuckDBPyConnection,
-    load: FileLoad,
-    good: pl.DataFrame,
-    bad: pl.DataFrame,
-    rejects: list[tuple[int, str]],
-) -> FileLoad:
-    """One transaction: rows, quarantine and audit for one file."""
-    ent = load.entity
+class KeyIndex:
+    """The keys already in one raw table, as 64-bit hashes, for duplicate checks.
+
+    Loaded once per ingest run from `raw.<entity>` and kept current as files
+    commit (one writer holds the warehouse, so nothing else adds keys). A
+    file's keys are looked up by binary search in sorted runs of hashes
+    (merged like a binary counter), so a check costs O(file x log n)
+    instead of a join against the whole table for every file. A hash hit is
+    only a candidate: it is confirmed against the table before any row is
+    refused, so a 64-bit collision can never quarantine a good row.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
+        self._key = list(entity.key)
+        self._runs: list[np.ndarray] = []
+        cols = ", ".join(self._key)
+        existing = frame(con, f"select {cols} from raw.{entity.name}")
+        if existing.height:
+            self.add(existing)
+
+    def hashes(self, rows: pl.DataFrame) -> np.ndarray:
+        return rows.select(pl.struct(self._key).hash(seed=0)).to_series().to_numpy()
+
+    def candidates(self, rows: pl.DataFrame) -> np.ndarray:
+        """Boolean mask: rows whose key hash is already present."""
+        probe = self.hashes(rows)
+        hit = np.zeros(len(probe), dtype=bool)
+        for run in self._runs:
+            pos = np.searchsorted(run, probe)
+            pos[pos == len(run)] = 0
+            hit |= run[pos] == probe
+        return hit
+
+    def add(self, rows: pl.DataFrame) -> None:
+        run = np.sort(self.hashes(rows))
+        while self._runs and len(self._runs[-1]) <= 2 * len(run):
+            run = np.sort(np.concatenate([self._runs.pop(), run]), kind="stable")
+        self._runs.append(run)
+
+
+def _already_loaded(
+    con: duckdb.DuckDBPyConnection, ent: Entity, batch: pl.DataFrame, mask: np.ndarray
+) -> pl.DataFrame:
+    """Quarantine rows for the batch rows whose key the table already holds."""
     key = list(ent.key)
-    good, dup_bad = _within_file_duplicates(good, key)
-    now = dt.datetime.now(dt.UTC)
-    quarantine = pl.concat(
-        [
-            bad.select(
-                pl.col(LINE).alias("line"),
-                pl.col("field"),
-                pl.col("reason"),
-                _record_json(bad, ent.field_names).alias("record_json"),
-            ),
-            dup_bad.select(
-                pl.col(LINE).alias("line"),
-                pl.col("field"),
-                pl.col("reason"),
-                _record_json(dup_bad, ent.field_names).alias("record_json"),
-            ),
+    label = "+".join(key)
+    probe = batch.filter(pl.Series(mask)).select(*key, "_source_line")
+    con.register("_probe", probe.to_arrow())
+    try:
+        key_join = " and ".join(f"p.{k} = r.{k}" for k in key)
+        return frame(
+            con,
+            f"""
+            select p._source_line as line, '{key[0]}' as field,
+                   'duplicate key {label}: already loaded from ' || r._source_file
+                       || ' line ' || r._source_line as reason,
+                   null::varchar as record_json
+            from _probe p join raw.{ent.name} r on {key_join}
+            """,
+        )
+    finally:
+        con.unregister("_probe")
+
+
+def _quarantine_rows(
+    bad: pl.DataFrame, dup_bad: pl.DataFrame, rejects: list[tuple[int, str]], fields: list[str]
+) -> pl.DataFrame:
+    parts = [
+        part.select(
+            pl.col(LINE).alias("line"),
+            pl.col("field"),
+            pl.col("reason"),
+            _record_json(part, fields).alias("record_json"),
+        )
+        for part in (bad, dup_bad)
+        if part.height
+    ]
+    if rejects:
+        parts.append(
             pl.DataFrame(
                 {
                     "line": [n for n, _ in rejects],
@@ -205,57 +271,67 @@ def write_file(
                     "reason": [r for _, r in rejects],
                     "record_json": [None] * len(rejects),
                 },
-                schema={
-                    "line": pl.Int64,
-                    "field": pl.String,
-                    "reason": pl.String,
-                    "record_json": pl.String,
-                },
-            ),
-        ]
-    )
-    batch = good.rename({LINE: "_source_line"}).with_columns(
-        _source_file=pl.lit(load.file_path), _load_id=pl.lit(load.load_id)
-    )
+                schema=_QUARANTINE_SCHEMA,
+            )
+        )
+    return pl.concat(parts) if parts else pl.DataFrame(schema=_QUARANTINE_SCHEMA)
+
+
+_QUARANTINE_SCHEMA = {
+    "line": pl.Int64,
+    "field": pl.String,
+    "reason": pl.String,
+    "record_json": pl.String,
+}
+
+
+def write_file(
+    con: duckdb.DuckDBPyConnection,
+    load: FileLoad,
+    good: pl.DataFrame,
+    bad: pl.DataFrame,
+    rejects: list[tuple[int, str]],
+    keys: KeyIndex | None = None,
+) -> FileLoad:
+    """One transaction: rows, quarantine and audit for one file.
+
+    `keys` is the entity's KeyIndex for this run; without one it is loaded here.
+    """
+    ent = load.entity
+    keys = keys if keys is not None else KeyIndex(con, ent)
+    good, dup_bad = _within_file_duplicates(good, list(ent.key))
+    now = dt.datetime.now(dt.UTC)
+    quarantine = _quarantine_rows(bad, dup_bad, rejects, ent.field_names)
     cols = [*ent.field_names, "_source_file", "_source_line", "_load_id"]
-    batch = batch.select(cols)
-    key_join = " and ".join(f"b.{k} = r.{k}" for k in key)
-    label = "+".join(key)
+    batch = (
+        good.rename({LINE: "_source_line"})
+        .with_columns(_source_file=pl.lit(load.file_path), _load_id=pl.lit(load.load_id))
+        .select(cols)
+    )
 
     con.execute("begin transaction")
     try:
+        hit = keys.candidates(batch)
+        if hit.any():
+            cross = _already_loaded(con, ent, batch, hit)
+            if cross.height:
+                refused = pl.Series(cross["line"]).implode()
+                batch = batch.filter(~pl.col("_source_line").is_in(refused))
+                quarantine = pl.concat([quarantine, cross])
         con.register("_batch", batch.to_arrow())
-        con.register("_quarantine", quarantine.to_arrow())
-        cross = frame(
-            con,
-            f"""
-            select b._source_line as line, '{key[0]}' as field,
-                   'duplicate key {label}: already loaded from ' || r._source_file
-                       || ' line ' || r._source_line as reason,
-                   null::varchar as record_json
-            from _batch b join raw.{ent.name} r on {key_join}
-            """,
-        )
-        con.execute(
-            f"""
-            insert into raw.{ent.name} ({", ".join(cols)})
-            select {", ".join("b." + c for c in cols)}
-            from _batch b
-            where not exists (select 1 from raw.{ent.name} r where {key_join})
-            """
-        )
-        all_bad = pl.concat([quarantine, cross]) if cross.height else quarantine
-        con.register("_quarantine", all_bad.to_arrow())
-        con.execute(
-            """
-            insert into audit.quarantine
-            select ?, ?, ?, line, field, reason, record_json, ?
-            from _quarantine
-            """,
-            [load.load_id, ent.name, load.file_path, now],
-        )
-        load.rows_loaded = batch.height - cross.height
-        load.rows_quarantined = all_bad.select(pl.col("line")).n_unique() if all_bad.height else 0
+        con.execute(f"insert into raw.{ent.name} ({', '.join(cols)}) select * from _batch")
+        if quarantine.height:
+            con.register("_quarantine", quarantine.to_arrow())
+            con.execute(
+                """
+                insert into audit.quarantine
+                select ?, ?, ?, line, field, reason, record_json, ?
+                from _quarantine
+                """,
+                [load.load_id, ent.name, load.file_path, now],
+            )
+        load.rows_loaded = batch.height
+        load.rows_quarantined = quarantine["line"].n_unique() if quarantine.height else 0
         if load.rows_loaded + load.rows_quarantined != load.rows_read:
             raise IngestError(
                 f"{load.file_path}: {load.rows_read} records read but "
@@ -271,6 +347,7 @@ def write_file(
         for view in ("_batch", "_quarantine"):
             with contextlib.suppress(duckdb.Error):
                 con.unregister(view)
+    keys.add(batch)
     return load
 
 

@@ -76,24 +76,95 @@ def keyed_hash(key: bytes, kind: str, value: str) -> str:
     return hmac.new(key, msg, hashlib.sha256).hexdigest()[:HASH_HEX]
 
 
+class _Hmac:
+    """HMAC-SHA256 with the key's inner and outer pads hashed once.
+
+    Equal to `keyed_hash` (a test checks it), about three times faster per
+    value than `hmac.new`, which re-derives the pads on every call.
+    """
+
+    def __init__(self, key: bytes) -> None:
+        block = hashlib.sha256().block_size
+        if len(key) > block:
+            key = hashlib.sha256(key).digest()
+        key = key.ljust(block, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+
+    def hexdigest(self, message: bytes) -> str:
+        inner = self._inner.copy()
+        inner.update(message)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()[:HASH_HEX]
+
+
+# Digests already computed in this process, per (key, kind): the same
+# customer appears in calls, tickets, surveys and offers, day after day.
+# Bounded so a very long run cannot grow it without limit.
+_MEMO: dict[tuple[bytes, str], dict[str, str]] = {}
+_MEMO_LIMIT = 20_000_000
+_HMACS: dict[bytes, _Hmac] = {}
+
+
+def _hmac_for(key: bytes) -> _Hmac:
+    found = _HMACS.get(key)
+    if found is None:
+        found = _HMACS[key] = _Hmac(key)
+    return found
+
+
 def _hash_kind(kind: str) -> str:
     """Landlines and mobiles are both phone numbers: one hash domain."""
     return "phone" if kind == "landline" else kind
 
 
-def _hash_map(key: bytes, kind: PiiKind, values: Iterable[str]) -> dict[str, str]:
-    return {v: keyed_hash(key, kind, normalise(kind, v)) for v in values}
+def normalised(column: pl.Expr, kind: str) -> pl.Expr:
+    """`normalise`, vectorised: the form of a value that is hashed."""
+    text = column.str.strip_chars()
+    if kind in ("phone", "landline"):
+        digits = text.str.replace_all(r"\D", "")
+        return (
+            pl.when((digits.str.len_chars() == 13) & digits.str.starts_with("86"))
+            .then(digits.str.slice(2))
+            .otherwise(digits)
+        )
+    if kind == "email":
+        return text.str.to_lowercase()
+    if kind == "id_card":
+        return text.str.to_uppercase()
+    return text
+
+
+def _digests(key: bytes, kind: str, values: list[str]) -> list[str]:
+    """Keyed hash of each (already normalised) value, each hashed once per process."""
+    memo = _MEMO.setdefault((key, kind), {})
+    if sum(len(m) for m in _MEMO.values()) > _MEMO_LIMIT:
+        memo.clear()
+    digest = _hmac_for(key).hexdigest
+    out: list[str] = []
+    for value in values:
+        found = memo.get(value)
+        if found is None:
+            found = memo[value] = digest(f"{kind}:{value}".encode())
+        out.append(found)
+    return out
 
 
 def hash_column(frame: pl.DataFrame, column: str, kind: PiiKind, key: bytes) -> pl.DataFrame:
-    """Replace a whole identifier column by its keyed hash (nulls stay null)."""
-    distinct = frame.get_column(column).drop_nulls().unique().to_list()
-    if not distinct:
+    """Replace a whole identifier column by its keyed hash (nulls stay null).
+
+    Values are normalised in Polars, each distinct normal form is hashed once
+    (and remembered for the rest of the process), and the digests are joined
+    back by a vectorised replace.
+    """
+    norm = frame.select(normalised(pl.col(column), kind).alias("v")).to_series()
+    distinct = norm.drop_nulls().unique()
+    if distinct.is_empty():
         return frame
-    mapping = _hash_map(key, kind, distinct)
-    return frame.with_columns(
-        pl.col(column).replace_strict(mapping, default=None, return_dtype=pl.String)
-    )
+    digests = pl.Series(_digests(key, kind, distinct.to_list()), dtype=pl.String)
+    hashed = norm.replace_strict(distinct, digests, default=None, return_dtype=pl.String)
+    return frame.with_columns(hashed.alias(column))
 
 
 def _pattern_replacements(series: pl.Series, key: bytes) -> dict[str, str]:

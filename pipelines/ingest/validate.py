@@ -62,8 +62,12 @@ def to_canonical_text(
     return frame.select(exprs), unknown
 
 
-def _parse(f: Field, mapping: EntityMapping, timezone: str) -> pl.Expr:
-    """Text -> canonical type, null where the text does not parse."""
+def _parse(f: Field, mapping: EntityMapping, timezone: str, fallback: bool = False) -> pl.Expr:
+    """Text -> canonical type, null where the text does not parse.
+
+    Timestamps are parsed with the mapping's format only, unless `fallback`
+    also allows the ISO 8601 forms (see `parse_timestamp`).
+    """
     col = pl.col(f.name)
     if f.kind is Kind.STRING:
         return col
@@ -84,7 +88,8 @@ def _parse(f: Field, mapping: EntityMapping, timezone: str) -> pl.Expr:
         )
     if f.kind is Kind.DATE:
         return col.str.strip_chars().str.to_date(mapping.date_format, strict=False)
-    return parse_timestamp(col.str.strip_chars(), mapping.timestamp_format, timezone)
+    formats = None if fallback else (mapping.timestamp_format,)
+    return parse_timestamp(col.str.strip_chars(), mapping.timestamp_format, timezone, formats)
 
 
 # Formats tried after the mapping's own: ISO 8601 with and without offset.
@@ -92,14 +97,19 @@ _FALLBACK_WITH_OFFSET = ("%Y-%m-%dT%H:%M:%S%.f%:z", "%Y-%m-%d %H:%M:%S%.f%:z")
 _FALLBACK_LOCAL = ("%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f")
 
 
-def parse_timestamp(text: pl.Expr, fmt: str, timezone: str) -> pl.Expr:
+def parse_timestamp(
+    text: pl.Expr, fmt: str, timezone: str, formats: tuple[str, ...] | None = None
+) -> pl.Expr:
     """Timestamps with an offset keep it; without one they are in `timezone`.
 
-    The result is UTC. Strings ending in Z are read as UTC.
+    The result is UTC. Strings ending in Z are read as UTC. `formats`
+    defaults to the mapping's format followed by the ISO 8601 fallbacks.
     """
-    text = text.str.replace(r"[Zz]$", "+00:00")
+    if formats is None:
+        formats = (fmt, *_FALLBACK_WITH_OFFSET, *_FALLBACK_LOCAL)
+    if any("z" in candidate for candidate in formats):
+        text = text.str.replace(r"[Zz]$", "+00:00")
     candidates: list[pl.Expr] = []
-    formats = [fmt, *_FALLBACK_WITH_OFFSET, *_FALLBACK_LOCAL]
     for candidate in dict.fromkeys(formats):
         if "z" in candidate:
             candidates.append(text.str.to_datetime(candidate, strict=False, time_zone="UTC"))
@@ -110,15 +120,24 @@ def parse_timestamp(text: pl.Expr, fmt: str, timezone: str) -> pl.Expr:
                     timezone, ambiguous="earliest", non_existent="null"
                 ).dt.convert_time_zone("UTC")
             )
+    if len(candidates) == 1:
+        return candidates[0].dt.cast_time_unit("us")
     return pl.coalesce([c.dt.cast_time_unit("us") for c in candidates])
 
 
-def _rules(entity: Entity, typed: dict[str, pl.Expr]) -> list[tuple[str, pl.Expr]]:
-    """(field, reason-or-null expression) for every rule of the entity."""
+def _typed(name: str) -> str:
+    return f"__typed_{name}"
+
+
+def _rules(entity: Entity) -> list[tuple[str, pl.Expr]]:
+    """(field, reason-or-null expression) for every rule of the entity.
+
+    The rules read the text column (`name`) and its typed value (`_typed(name)`).
+    """
     rules: list[tuple[str, pl.Expr]] = []
     for f in entity.fields:
         raw = pl.col(f.name)
-        value = typed[f.name]
+        value = pl.col(_typed(f.name))
         shown = pl.lit("") if f.pii else pl.lit(" '") + raw.str.slice(0, 40) + pl.lit("'")
         if f.required:
             rules.append((f.name, pl.when(raw.is_null()).then(pl.lit("required value is missing"))))
@@ -142,7 +161,7 @@ def _rules(entity: Entity, typed: dict[str, pl.Expr]) -> list[tuple[str, pl.Expr
                 (f.name, pl.when(value > f.maximum).then(pl.lit(f"above maximum {f.maximum:g}")))
             )
         if f.not_before:
-            earlier = typed[f.not_before]
+            earlier = pl.col(_typed(f.not_before))
             rules.append(
                 (
                     f.name,
@@ -152,35 +171,57 @@ def _rules(entity: Entity, typed: dict[str, pl.Expr]) -> list[tuple[str, pl.Expr
     return rules
 
 
+def _type_columns(
+    text_frame: pl.DataFrame, entity: Entity, mapping: EntityMapping, timezone: str
+) -> pl.DataFrame:
+    """Add each field's typed value once; fallback timestamp formats only where needed.
+
+    Every timestamp is first parsed with the mapping's format alone. Only a
+    column where some non-empty text did not parse is parsed again with the
+    ISO 8601 fallbacks, so a clean export pays for one format, not five.
+    """
+    typed = text_frame.with_columns(
+        _parse(f, mapping, timezone).alias(_typed(f.name)) for f in entity.fields
+    )
+    stamps = [f for f in entity.fields if f.kind is Kind.TIMESTAMP]
+    if not stamps or typed.height == 0:
+        return typed
+    misses = typed.select(
+        (pl.col(f.name).str.strip_chars().ne("") & pl.col(_typed(f.name)).is_null())
+        .sum()
+        .alias(f.name)
+        for f in stamps
+    ).row(0, named=True)
+    retry = [f for f in stamps if misses[f.name]]
+    if not retry:
+        return typed
+    return typed.with_columns(
+        _parse(f, mapping, timezone, fallback=True).alias(_typed(f.name)) for f in retry
+    )
+
+
 def validate(
     text_frame: pl.DataFrame, entity: Entity, mapping: EntityMapping, timezone: str
 ) -> Validated:
     """Type the canonical text frame and split it into good and bad rows."""
-    typed = {f.name: _parse(f, mapping, timezone) for f in entity.fields}
-    rules = _rules(entity, typed)
-    reason_cols = [expr.alias(f"_r{i}") for i, (_, expr) in enumerate(rules)]
-    field_cols = [
-        pl.when(pl.col(f"_r{i}").is_not_null()).then(pl.lit(name)).alias(f"_f{i}")
-        for i, (name, _) in enumerate(rules)
-    ]
-    checked = text_frame.with_columns(reason_cols).with_columns(field_cols)
-    reason = pl.concat_str(
-        [pl.col(f"_r{i}") for i in range(len(rules))], separator="; ", ignore_nulls=True
+    typed = _type_columns(text_frame, entity, mapping, timezone)
+    rules = _rules(entity)
+    reasons = [expr for _, expr in rules]
+    reason = pl.concat_str(reasons, separator="; ", ignore_nulls=True)
+    first_field = pl.coalesce(
+        [pl.when(expr.is_not_null()).then(pl.lit(name)) for name, expr in rules]
     )
-    first_field = pl.coalesce([pl.col(f"_f{i}") for i in range(len(rules))])
-    checked = checked.with_columns(_reason=pl.when(reason != "").then(reason), _field=first_field)
-    helper = [c for c in checked.columns if c.startswith(("_r", "_f"))]
+    checked = typed.with_columns(_reason=pl.when(reason != "").then(reason))
     is_bad = pl.col("_reason").is_not_null()
     bad = checked.filter(is_bad).select(
         pl.col(LINE),
-        pl.col("_field").alias("field"),
+        first_field.alias("field"),
         pl.col("_reason").alias("reason"),
         *entity.field_names,
     )
     good = (
         checked.filter(~is_bad)
-        .drop(helper)
-        .select(pl.col(LINE), *[typed[f.name].alias(f.name) for f in entity.fields])
+        .select(pl.col(LINE), *[pl.col(_typed(f.name)).alias(f.name) for f in entity.fields])
         .cast(entity.polars_schema)  # type: ignore[arg-type]
     )
     return Validated(good=good, bad=bad, unknown_columns=[])
