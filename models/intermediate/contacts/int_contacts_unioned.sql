@@ -78,10 +78,10 @@ tickets_shaped as (
         customer_id,
         case when initiated_by = 'company' then 'outbound' else 'inbound' end as direction,
         initiated_by,
-        cast(null as varchar) as contact_site_code,
-        cast(null as varchar) as queue,
+        cast(null as {{ dbt.type_string() }}) as contact_site_code,
+        cast(null as {{ dbt.type_string() }}) as queue,
         agent_id,
-        cast(null as varchar) as work_mode,
+        cast(null as {{ dbt.type_string() }}) as work_mode,
         case when first_response_at is not null then coalesce(handled_by, 'agent') end
             as handled_by,
         case

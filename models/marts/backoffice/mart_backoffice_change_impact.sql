@@ -131,11 +131,15 @@ final as (
         cast(interventions.effective_date as date) as after_from_date,
         cast(interventions.effective_date as date) + {{ window_days - 1 }} as after_to_date,
         -- days of each window the data actually covers
-        greatest(0, least(cast(interventions.effective_date as date) - 1, data_span.last_received_date)
-            - greatest(cast(interventions.effective_date as date) - {{ window_days }}, data_span.first_received_date) + 1)
+        greatest(0, {{ dbt.datediff(
+            'greatest(cast(interventions.effective_date as date) - ' ~ window_days ~ ', data_span.first_received_date)',
+            'least(cast(interventions.effective_date as date) - 1, data_span.last_received_date)',
+            'day') }} + 1)
             as before_days_observed,
-        greatest(0, least(cast(interventions.effective_date as date) + {{ window_days - 1 }}, data_span.last_received_date)
-            - greatest(cast(interventions.effective_date as date), data_span.first_received_date) + 1)
+        greatest(0, {{ dbt.datediff(
+            'greatest(cast(interventions.effective_date as date), data_span.first_received_date)',
+            'least(cast(interventions.effective_date as date) + ' ~ (window_days - 1) ~ ', data_span.last_received_date)',
+            'day') }} + 1)
             as after_days_observed,
         coalesce(quantile.before_item_count, 0) as before_item_count,
         coalesce(quantile.after_item_count, 0) as after_item_count,

@@ -38,7 +38,7 @@ final as (
         aggregated.interval_index,
         cast(floor(aggregated.interval_index / 2) as integer) as interval_hour,
         {{ dbt.concat([
-            "lpad(cast(cast(floor(aggregated.interval_index / 2) as integer) as varchar), 2, '0')",
+            "lpad(cast(cast(floor(aggregated.interval_index / 2) as integer) as {{ dbt.type_string() }}), 2, '0')",
             "case when aggregated.interval_index % 2 = 0 then ':00' else ':30' end",
         ]) }} as interval_start_label,
         aggregated.site_code,
