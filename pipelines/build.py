@@ -116,6 +116,14 @@ def build(
         extra += ["--exclude-resource-type", "unit_test"]
     if select:
         extra += ["--select", select]
+    plan = None
+    if not select and (target or os.environ.get("SERVIQ_DBT_TARGET", "duckdb")) == "duckdb":
+        # whole-project DuckDB builds are incremental when they can be (pipelines/incremental.py)
+        from pipelines.incremental import plan_build
+
+        plan = plan_build(settings, dbt_vars, full_refresh)
+        full_refresh = plan.full_refresh
+        dbt_vars = {**(dbt_vars or {}), **plan.dbt_vars}
     if full_refresh:
         extra.append("--full-refresh")
     if target:
@@ -126,6 +134,10 @@ def build(
         shown = "; ".join(result.failed[:5])
         more = f" and {len(result.failed) - 5} more" if len(result.failed) > 5 else ""
         raise BuildError(f"dbt build failed on {shown}{more}.")
+    if plan is not None:
+        from pipelines.incremental import record_build
+
+        record_build(settings, plan)
     return result
 
 

@@ -2,6 +2,7 @@
     The base of every contact metric: channel, customer, initiator,
     handled / abandoned, resolution and escalation facts, waits, and the
     agent's site and team as of the contact date (reporting time zone). -#}
+{{ config(**serviq_incremental('contact_date')) }}
 with calls as (
 
     select * from {{ ref('stg_serviq__calls') }}
@@ -188,6 +189,9 @@ final as (
         on localised.agent_id = agents.agent_id
         and localised.contact_date >= agents.valid_from
         and localised.contact_date <= agents.valid_to
+    {%- if serviq_is_partial() %}
+    where localised.contact_date >= {{ serviq_recompute_from() }}
+    {%- endif %}
 
 )
 

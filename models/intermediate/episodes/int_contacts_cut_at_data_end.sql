@@ -5,6 +5,9 @@
     end are left out so that an as-of run reproduces what was known then.
     Every evaluation metric (episodes, effort, prediction, proactive,
     value) reads contacts through this model, so they share one end. -#}
+{#- A view: a row per contact carrying the end would be rewritten whole by
+    every build; readers join the one-row end instead (DECISIONLOG). -#}
+{{ config(materialized='view') }}
 with contacts as (
 
     select * from {{ ref('int_contacts_unioned') }}

@@ -25,9 +25,18 @@
     per customer and intent; attempts find their next handled contact by
     counting handled contacts backwards in time per customer (an attempt
     shares that count with its next handled contact). -#}
+{{ config(**serviq_incremental('coalesce(customer_id, contact_id)')) }}
+{{ config(post_hook="{{ serviq_refresh_data_end('int_contacts_cut_at_data_end') }}") }}
+-- depends_on: {{ ref('int_contacts_unioned') }}, {{ ref('stg_serviq__backoffice_items') }}
 with contacts as (
 
     select * from {{ ref('int_contacts_cut_at_data_end') }}
+    {%- if serviq_is_partial() %}
+    -- whole histories of the customers concerned; contacts without a
+    -- customer stand alone
+    where customer_id in ({{ serviq_episode_customers() }})
+        or (customer_id is null and contact_date >= {{ serviq_recompute_from() }})
+    {%- endif %}
 
 ),
 

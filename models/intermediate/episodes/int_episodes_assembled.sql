@@ -4,10 +4,16 @@
     hand-offs, elapsed time to resolution), its survey answers, whether it
     was resolved on one contact (FCR) and whether it is censored by the end
     of the data. -#}
+{{ config(**serviq_incremental('customer_id')) }}
+{{ config(post_hook="{{ serviq_refresh_data_end('int_contacts_grouped_to_episodes') }}") }}
+-- depends_on: {{ ref('int_contacts_unioned') }}, {{ ref('stg_serviq__backoffice_items') }}
 with members as (
 
     select * from {{ ref('int_contacts_grouped_to_episodes') }}
     where episode_id is not null
+    {%- if serviq_is_partial() %}
+        and customer_id in ({{ serviq_episode_customers() }})
+    {%- endif %}
 
 ),
 

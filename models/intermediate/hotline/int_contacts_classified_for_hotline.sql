@@ -10,9 +10,14 @@
         "var service_level_abandon_mode must be one of ignored, met, missed; got '" ~ abandon_mode ~ "'"
     ) }}
 {%- endif -%}
+{{ config(**serviq_incremental('contact_date')) }}
 with contacts as (
 
     select * from {{ ref('int_contacts_unioned') }}
+    {%- if serviq_is_partial() %}
+    -- a repeat looks back repeat_window_days: read that far, keep from recompute_from()
+    where contact_date >= {{ serviq_recompute_from(var('repeat_window_days')) }}
+    {%- endif %}
 
 ),
 
@@ -252,6 +257,9 @@ final as (
         on classified.contact_id = complaints_per_contact.contact_id
     left join surveys_per_contact
         on classified.contact_id = surveys_per_contact.contact_id
+    {%- if serviq_is_partial() %}
+    where classified.contact_date >= {{ serviq_recompute_from() }}
+    {%- endif %}
 
 )
 

@@ -4,6 +4,7 @@
     tenths of the confidence scale: decile d holds confidences in
     [(d-1)/10, d/10), with 1.0 in decile 10; fixed bins, so a decile means
     the same thing on every day and re-aggregates. -#}
+{{ config(**serviq_incremental('contact_date')) }}
 with contacts as (
 
     select * from {{ ref('int_contacts_cut_at_data_end') }}
@@ -31,6 +32,9 @@ final as (
 
     from contacts
     where predicted_intent is not null
+    {%- if serviq_is_partial() %}
+        and contact_date >= {{ serviq_recompute_from() }}
+    {%- endif %}
 
 )
 

@@ -2,9 +2,13 @@
     measures need: handled, proactive, and for proactive contacts the
     pre-emption flags. The proactive marts (by day and by agent) aggregate
     this. -#}
+{{ config(**serviq_incremental('contact_date')) }}
 with contacts as (
 
     select * from {{ ref('int_contacts_cut_at_data_end') }}
+    {%- if serviq_is_partial() %}
+    where contact_date >= {{ serviq_recompute_from(var('repeat_window_days'), var('repeat_window_days')) }}
+    {%- endif %}
 
 ),
 

@@ -7,9 +7,15 @@
     contacts that started less than repeat_window_days before the end of
     the data are censored (the follow-up could still come). One window
     function per customer and intent; no self-join. -#}
+{{ config(**serviq_incremental('contact_date')) }}
 with contacts as (
 
     select * from {{ ref('int_contacts_cut_at_data_end') }}
+    {%- if serviq_is_partial() %}
+    -- a follow-up reaches back repeat_window_days, and so does censoring
+    -- from the end of the data; later contacts are all read
+    where contact_date >= {{ serviq_recompute_from(var('repeat_window_days'), var('repeat_window_days')) }}
+    {%- endif %}
 
 ),
 

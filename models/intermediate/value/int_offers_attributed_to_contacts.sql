@@ -14,6 +14,8 @@
       the complaint window of an acceptance less than value_window_days
       before the end likewise.
     The next complaint is found with one window function per customer. -#}
+{{ config(**serviq_incremental('offer_id')) }}
+{{ config(post_hook="{{ serviq_refresh_data_end('int_contacts_cut_at_data_end') }}") }}
 with offers as (
 
     select * from {{ ref('stg_serviq__offers') }}
@@ -68,6 +70,12 @@ offers_joined as (
         on offers.contact_id = contacts.contact_id
     left join intents
         on contacts.intent = intents.intent_code
+    {%- if serviq_is_partial() %}
+    -- an acceptance reaches value_window_days back to its contact and a
+    -- complaint as far back to the acceptance; censoring likewise from the end
+    where contacts.contact_id is null
+        or contacts.contact_date >= {{ serviq_recompute_from(2 * var('value_window_days'), 2 * var('value_window_days')) }}
+    {%- endif %}
 
 ),
 

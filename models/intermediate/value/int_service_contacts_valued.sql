@@ -4,6 +4,7 @@
     and the harm check on those acceptances; censored when the contact
     started less than value_window_days before the end of the data. The
     value marts (by day and by agent) aggregate this. -#}
+{{ config(**serviq_incremental('contact_date')) }}
 with contacts as (
 
     select * from {{ ref('int_contacts_cut_at_data_end') }}
@@ -40,6 +41,10 @@ service_contacts as (
         on contacts.intent = intents.intent_code
     where contacts.is_handled
         and coalesce(cast(intents.is_sales as integer), 0) = 0
+    {%- if serviq_is_partial() %}
+        -- as far back as int_offers_attributed_to_contacts recomputes
+        and contacts.contact_date >= {{ serviq_recompute_from(2 * var('value_window_days'), 2 * var('value_window_days')) }}
+    {%- endif %}
 
 ),
 

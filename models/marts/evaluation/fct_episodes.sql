@@ -3,9 +3,19 @@
     components and the Customer Effort Index, survey CES. The customer
     appears only as the first 8 characters of its keyed hash, as in
     fct_contacts. Dimensions are those of the first handled contact. -#}
+{{ config(**serviq_incremental('customer_ref')) }}
+{{ config(post_hook="{{ serviq_refresh_data_end('int_episodes_scored_for_effort') }}") }}
+-- depends_on: {{ ref('int_contacts_unioned') }}, {{ ref('stg_serviq__backoffice_items') }}
 with scored as (
 
     select * from {{ ref('int_episodes_scored_for_effort') }}
+    {%- if serviq_is_partial() %}
+    -- the key is the 8-character customer_ref: every customer sharing a
+    -- ref with a customer concerned is rewritten too
+    where left(customer_id, 8) in (
+        select left(customer_id, 8) from ({{ serviq_episode_customers() }}) as concerned
+    )
+    {%- endif %}
 
 ),
 

@@ -4,11 +4,15 @@
     (mean_confidence_numerator / mean_confidence_denominator) of the
     decile. A calibrated model has the two close in every decile. Judged
     predictions with a confidence only. -#}
+{{ config(**serviq_incremental('contact_date')) }}
 with compared as (
 
     select * from {{ ref('int_contacts_compared_to_predictions') }}
     where is_judged
         and confidence_decile is not null
+    {%- if serviq_is_partial() %}
+        and contact_date >= {{ serviq_recompute_from() }}
+    {%- endif %}
 
 ),
 

@@ -10,9 +10,13 @@
     routing, so there is no agent grain. Predictions with no final intent
     are counted (unjudged_prediction_count, on the predicted intent's row)
     and excluded from every rate. -#}
+{{ config(**serviq_incremental('contact_date')) }}
 with compared as (
 
     select * from {{ ref('int_contacts_compared_to_predictions') }}
+    {%- if serviq_is_partial() %}
+    where contact_date >= {{ serviq_recompute_from() }}
+    {%- endif %}
 
 ),
 

@@ -9,9 +9,13 @@
       contacts with known customer and intent, not censored); censored and
       not evaluable ones are counted beside it.
     By agent: mart_evaluation_agent_daily. -#}
+{{ config(**serviq_incremental('contact_date')) }}
 with flagged as (
 
     select * from {{ ref('int_contacts_flagged_for_proactive') }}
+    {%- if serviq_is_partial() %}
+    where contact_date >= {{ serviq_recompute_from(var('repeat_window_days'), var('repeat_window_days')) }}
+    {%- endif %}
 
 ),
 

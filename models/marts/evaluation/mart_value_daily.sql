@@ -12,9 +12,13 @@
       (acceptances whose complaint window is not fully observed are censored
       and counted beside it).
     By agent: mart_evaluation_agent_daily. -#}
+{{ config(**serviq_incremental('contact_date')) }}
 with contacts_valued as (
 
     select * from {{ ref('int_service_contacts_valued') }}
+    {%- if serviq_is_partial() %}
+    where contact_date >= {{ serviq_recompute_from(2 * var('value_window_days'), 2 * var('value_window_days')) }}
+    {%- endif %}
 
 ),
 

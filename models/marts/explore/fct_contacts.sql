@@ -3,9 +3,13 @@
     contacts in it. Non-PII columns only: the customer appears only as the
     first 8 characters of its keyed hash (`customer_ref`), enough to see that
     two contacts are the same customer, never enough to look anyone up. -#}
+{{ config(**serviq_incremental('contact_date')) }}
 with contacts as (
 
     select * from {{ ref('int_contacts_unioned') }}
+    {%- if serviq_is_partial() %}
+    where contact_date >= {{ serviq_recompute_from() }}
+    {%- endif %}
 
 ),
 

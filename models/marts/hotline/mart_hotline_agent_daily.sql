@@ -3,10 +3,14 @@
     the workforce pages. Only contacts an agent answered or was routed
     (agent_id known) are here; bot and unanswered contacts live in
     mart_hotline_daily. -#}
+{{ config(**serviq_incremental('contact_date')) }}
 with contacts as (
 
     select * from {{ ref('int_contacts_classified_for_hotline') }}
     where agent_id <> 'unassigned'
+    {%- if serviq_is_partial() %}
+        and contact_date >= {{ serviq_recompute_from() }}
+    {%- endif %}
 
 ),
 

@@ -3,9 +3,13 @@
     the exports read this, never the contact grain. Every rate is stored as
     numerator and denominator (macros/hotline/hotline_measures.sql) so a
     week, a month or any filter combination re-aggregates exactly. -#}
+{{ config(**serviq_incremental('contact_date')) }}
 with contacts as (
 
     select * from {{ ref('int_contacts_classified_for_hotline') }}
+    {%- if serviq_is_partial() %}
+    where contact_date >= {{ serviq_recompute_from() }}
+    {%- endif %}
 
 ),
 

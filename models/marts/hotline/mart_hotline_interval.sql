@@ -2,9 +2,13 @@
     queue and channel: offered, answered, abandoned, service level, ASA and
     handle time for the hour-by-weekday heat map and interval staffing
     views. interval_index 0 = 00:00-00:30 ... 47 = 23:30-24:00. -#}
+{{ config(**serviq_incremental('contact_date')) }}
 with contacts as (
 
     select * from {{ ref('int_contacts_classified_for_hotline') }}
+    {%- if serviq_is_partial() %}
+    where contact_date >= {{ serviq_recompute_from() }}
+    {%- endif %}
 
 ),
 
@@ -38,7 +42,7 @@ final as (
         aggregated.interval_index,
         cast(floor(aggregated.interval_index / 2) as integer) as interval_hour,
         {{ dbt.concat([
-            "lpad(cast(cast(floor(aggregated.interval_index / 2) as integer) as {{ dbt.type_string() }}), 2, '0')",
+            "lpad(cast(cast(floor(aggregated.interval_index / 2) as integer) as " ~ dbt.type_string() ~ "), 2, '0')",
             "case when aggregated.interval_index % 2 = 0 then ':00' else ':30' end",
         ]) }} as interval_start_label,
         aggregated.site_code,

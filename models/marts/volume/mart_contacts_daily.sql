@@ -1,9 +1,13 @@
 {#- Daily contacts by site and channel (reporting time zone): volume,
     offered, answered, abandoned, and the answer rate (接通率) stored as
     numerator and denominator so any roll-up re-aggregates correctly. -#}
+{{ config(**serviq_incremental('contact_date')) }}
 with contacts as (
 
     select * from {{ ref('int_contacts_unioned') }}
+    {%- if serviq_is_partial() %}
+    where contact_date >= {{ serviq_recompute_from() }}
+    {%- endif %}
 
 ),
 

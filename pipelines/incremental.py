@@ -1,0 +1,222 @@
+"""Incremental builds: what a `dbt build` must recompute, from the load audit.
+
+Every build that runs the whole project records itself in `audit.dbt_builds`
+(mode, a fingerprint of the project and its vars, the load-audit watermark
+and the local date the data ended on). The next build is incremental when
+the fingerprint is unchanged and nothing forces a full rebuild; it then
+passes two dbt vars, read by macros/incremental/serviq_incremental.sql:
+
+- `incremental_since`: the earliest local date touched by any row loaded
+  since the last build: a new contact's own date, and for a survey, offer,
+  complaint or back-office item also the date of the contact it points to
+  (a late survey changes an old contact's figures). A late file for an old
+  day therefore moves it back, not just new days at the end.
+- `incremental_previous_end`: the local date the data ended on at the last
+  build; censoring windows are counted back from it.
+
+A full rebuild is chosen when there is no earlier build, the models, macros,
+seeds, dbt_project.yml or the vars changed, an as-of run is asked for (or
+the last build was one), or agents were loaded (their history re-dates
+every contact's site and team).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from pipelines.settings import Settings
+
+STATE_TABLE = "audit.dbt_builds"
+STATE_DDL = f"""
+create schema if not exists audit;
+create table if not exists {STATE_TABLE} (
+    built_at timestamptz not null,
+    mode varchar not null,              -- full | incremental | as_of
+    fingerprint varchar not null,
+    loads_through timestamptz,          -- load audit watermark the build saw
+    data_end_date date,                 -- local date of the latest contact start
+    incremental_since date
+)
+"""
+INCREMENTAL_VARS = ("incremental_since", "incremental_previous_end")
+# Project folders whose content decides what every model computes.
+FINGERPRINTED = ("models", "macros", "seeds", "dbt_project.yml")
+# Raw entities whose rows point at a contact (column holding the contact id).
+CONTACT_POINTERS = {
+    "surveys": "contact_id",
+    "offers": "contact_id",
+    "complaints": "contact_id",
+    "backoffice_items": "source_contact_id",
+}
+
+
+@dataclass
+class BuildPlan:
+    """How the next build runs: full, or incremental with these dbt vars."""
+
+    full_refresh: bool
+    reason: str
+    fingerprint: str
+    mode: str = "full"
+    loads_through: dt.datetime | None = None
+    data_end_date: dt.date | None = None
+    dbt_vars: dict[str, Any] = field(default_factory=dict)
+
+
+def fingerprint(project_dir: Path, dbt_vars: Mapping[str, Any] | None) -> str:
+    """SHA-256 over the project files that shape the models, and the vars."""
+    digest = hashlib.sha256()
+    for name in FINGERPRINTED:
+        root = project_dir / name
+        paths = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        for path in paths:
+            digest.update(str(path.relative_to(project_dir)).encode())
+            digest.update(path.read_bytes())
+    own = {k: v for k, v in (dbt_vars or {}).items() if k not in INCREMENTAL_VARS}
+    digest.update(json.dumps(own, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
+
+
+def _tables(con: duckdb.DuckDBPyConnection, schema: str) -> set[str]:
+    rows = con.execute(
+        "select table_name from information_schema.tables where table_schema = ?", [schema]
+    ).fetchall()
+    return {row[0] for row in rows}
+
+
+def _contacts_sql(raw: set[str]) -> str | None:
+    parts = []
+    if "calls" in raw:
+        parts.append(
+            "select call_id as contact_id, ivr_started_at as started_at, _load_id from raw.calls"
+        )
+    if "tickets" in raw:
+        parts.append(
+            "select ticket_id as contact_id, created_at as started_at, _load_id from raw.tickets"
+        )
+    return " union all ".join(parts) if parts else None
+
+
+def _touched_sql(raw: set[str], contacts: str) -> str:
+    """Every instant a row loaded after the watermark touches."""
+    new = "(select load_id from new_loads)"
+    parts = [f"select started_at as touched_at from contacts where _load_id in {new}"]
+    for entity, pointer in CONTACT_POINTERS.items():
+        if entity not in raw:
+            continue
+        parts.append(
+            f"select contacts.started_at from raw.{entity} as pointing "
+            f"inner join contacts on pointing.{pointer} = contacts.contact_id "
+            f"where pointing._load_id in {new}"
+        )
+    if "complaints" in raw:
+        parts.append(f"select received_at from raw.complaints where _load_id in {new}")
+    return (
+        "with new_loads as (select load_id from audit.load_audit "
+        "where status = 'loaded' and finished_at > ?), "
+        f"contacts as ({contacts}), touched as ({' union all '.join(parts)}) "
+        "select min(cast(timezone(?, touched_at) as date)) from touched"
+    )
+
+
+def _last_build(con: duckdb.DuckDBPyConnection) -> tuple[Any, ...] | None:
+    if "dbt_builds" not in _tables(con, "audit"):
+        return None
+    return con.execute(
+        f"select mode, fingerprint, loads_through, data_end_date from {STATE_TABLE} "
+        "order by built_at desc limit 1"
+    ).fetchone()
+
+
+def _observe(con: duckdb.DuckDBPyConnection, settings: Settings, plan: BuildPlan) -> set[str]:
+    """Watermark and end of the data as this build will see them; the raw tables."""
+    raw = _tables(con, "raw")
+    if "load_audit" in _tables(con, "audit"):
+        watermark = con.execute("select max(finished_at) from audit.load_audit").fetchone()
+        plan.loads_through = watermark[0] if watermark else None
+    contacts = _contacts_sql(raw)
+    if contacts:
+        plan.data_end_date = con.execute(
+            f"select cast(timezone(?, max(started_at)) as date) from ({contacts})",
+            [settings.timezone],
+        ).fetchone()[0]
+    return raw
+
+
+def plan_build(
+    settings: Settings, dbt_vars: Mapping[str, Any] | None, full_refresh: bool = False
+) -> BuildPlan:
+    """Decide between a full and an incremental build of the whole project."""
+    print_ = fingerprint(settings.dbt_project_dir, dbt_vars)
+    plan = BuildPlan(full_refresh=True, reason="first build", fingerprint=print_)
+    if (dbt_vars or {}).get("as_of_date"):
+        plan.mode, plan.reason = "as_of", "as-of build"
+    if not settings.warehouse.exists():
+        return plan
+    con = duckdb.connect(str(settings.warehouse))
+    try:
+        raw = _observe(con, settings, plan)
+        last = _last_build(con)
+        if full_refresh or plan.mode == "as_of" or last is None:
+            plan.reason = "asked for" if full_refresh else plan.reason
+            return plan
+        mode, last_print, watermark, previous_end = last
+        contacts = _contacts_sql(raw)
+        if mode != "full" and mode != "incremental":
+            plan.reason = "the last build was an as-of build"
+        elif last_print != print_:
+            plan.reason = "models, macros, seeds or vars changed"
+        elif contacts is None or watermark is None or previous_end is None:
+            plan.reason = "no contacts at the last build"
+        elif _agents_loaded_since(con, watermark):
+            plan.reason = "agents loaded"
+        else:
+            since = con.execute(
+                _touched_sql(raw, contacts), [watermark, settings.timezone]
+            ).fetchone()[0]
+            # nothing new: start after the data, so only end windows are redone
+            since = since or previous_end + dt.timedelta(days=1)
+            plan.full_refresh, plan.mode, plan.reason = False, "incremental", "new loads"
+            plan.dbt_vars = {
+                "incremental_since": since.isoformat(),
+                "incremental_previous_end": previous_end.isoformat(),
+            }
+        return plan
+    finally:
+        con.close()
+
+
+def _agents_loaded_since(con: duckdb.DuckDBPyConnection, watermark: dt.datetime) -> bool:
+    row = con.execute(
+        "select count(*) from audit.load_audit where status = 'loaded' "
+        "and entity = 'agents' and finished_at > ?",
+        [watermark],
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def record_build(settings: Settings, plan: BuildPlan) -> None:
+    """Remember a successful whole-project build for the next plan."""
+    con = duckdb.connect(str(settings.warehouse))
+    try:
+        con.execute(STATE_DDL)
+        con.execute(
+            f"insert into {STATE_TABLE} values (now(), ?, ?, ?, ?, ?)",
+            [
+                plan.mode,
+                plan.fingerprint,
+                plan.loads_through,
+                plan.data_end_date,
+                plan.dbt_vars.get("incremental_since"),
+            ],
+        )
+    finally:
+        con.close()

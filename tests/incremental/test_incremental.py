@@ -1,0 +1,158 @@
+"""Incremental builds give exactly the marts of a full rebuild.
+
+Generated data (21 days x 600 contacts a day): days 1-20 are landed,
+ingested and built (the first build is full), except a calls file and a
+surveys file held back; then day 21 and the two held-back files (late
+data for older days) are landed, ingested and built incrementally. A copy
+of that warehouse is rebuilt with `--full-refresh`, and every mart and every
+table the build wrote must hold the same rows (sorted by every column,
+numbers equal to 1e-9). Three builds; data tests are left out of them to fit
+the suite's time budget (their rows are compared instead).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+import pipelines.build
+from pipelines.build import build
+from pipelines.db import frame, scalar
+from pipelines.incremental import STATE_TABLE
+from pipelines.settings import Settings
+from tests.support import settings_for
+
+DAYS = 21
+CONTACTS_PER_DAY = 600
+SEED = 5
+NEW_DAY = "2026-06-21"
+# late files: landed with the new day, for days already built
+LATE_FILES = ("calls/calls_2026-06-17.csv", "surveys/surveys_2026-06-19.csv")
+COMPARED_SCHEMAS = ("marts", "intermediate")
+
+
+def _land(generated: Path, landing: Path, keep: Any) -> None:
+    for path in sorted(generated.rglob("*")):
+        relative = path.relative_to(generated)
+        if path.is_file() and path.name != "truth.json" and keep(str(relative)):
+            target = landing / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+
+
+def _is_initial(relative: str) -> bool:
+    return NEW_DAY not in relative and relative not in LATE_FILES
+
+
+def _is_later(relative: str) -> bool:
+    return NEW_DAY in relative or relative in LATE_FILES
+
+
+def _ingest(settings: Settings) -> None:
+    from pipelines.ingest import ingest
+    from pipelines.sources.mapping import builtin_mapping, load_mapping
+
+    report = ingest(
+        settings.warehouse,
+        settings.landing,
+        load_mapping(builtin_mapping()),
+        settings.require_pii_key(),
+    )
+    assert not report.refusals, report.refusals
+    assert report.loaded, "nothing new was loaded"
+
+
+@pytest.fixture(scope="module")
+def builds(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch_module: pytest.MonkeyPatch
+) -> Iterator[tuple[Settings, Settings, dict[str, Any]]]:
+    """(incrementally built settings, fully rebuilt copy's settings, last plan row)."""
+    from pipelines.generate import GeneratorParams, generate
+
+    run_dbt = pipelines.build.run_dbt
+
+    def without_data_tests(
+        command: str, settings: Settings, dbt_vars: Any = None, extra: Any = ()
+    ) -> Any:
+        return run_dbt(command, settings, dbt_vars, [*extra, "--exclude-resource-type", "test"])
+
+    monkeypatch_module.setattr(pipelines.build, "run_dbt", without_data_tests)
+    root = tmp_path_factory.mktemp("incremental")
+    generated = root / "generated"
+    generate(GeneratorParams(days=DAYS, contacts_per_day=CONTACTS_PER_DAY, seed=SEED), generated)
+
+    incremental = settings_for(root / "incremental")
+    _land(generated, incremental.landing, _is_initial)
+    _ingest(incremental)
+    build(incremental)
+    _land(generated, incremental.landing, _is_later)
+    _ingest(incremental)
+    build(incremental)
+
+    full = settings_for(root / "full")
+    full.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(incremental.warehouse, full.warehouse)
+    build(full, full_refresh=True)
+    with duckdb.connect(str(incremental.warehouse), read_only=True) as con:
+        plans = frame(con, f"select * from {STATE_TABLE} order by built_at").to_dicts()
+    yield incremental, full, {"plans": plans}
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module() -> Iterator[pytest.MonkeyPatch]:
+    patch = pytest.MonkeyPatch()
+    yield patch
+    patch.undo()
+
+
+def _tables(warehouse: Path) -> list[str]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(
+            "select table_schema || '.' || table_name from information_schema.tables "
+            "where table_type = 'BASE TABLE' and table_schema in ('marts', 'intermediate') "
+            "order by 1"
+        ).fetchall()
+    return [row[0] for row in rows]
+
+
+def _sorted_rows(warehouse: Path, table: str) -> pl.DataFrame:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return frame(con, f"select * from {table} order by all")
+
+
+def test_the_second_build_was_incremental_from_the_late_files_day(
+    builds: tuple[Settings, Settings, dict[str, Any]],
+) -> None:
+    plans = builds[2]["plans"]
+    assert [plan["mode"] for plan in plans] == ["full", "incremental"]
+    # the late calls file is for 17 June: the earliest day new rows touch
+    assert str(plans[1]["incremental_since"]) == "2026-06-17"
+    assert str(plans[0]["data_end_date"]) == "2026-06-20"
+
+
+def test_every_mart_and_table_equals_a_full_rebuild(
+    builds: tuple[Settings, Settings, dict[str, Any]],
+) -> None:
+    incremental, full, _ = builds
+    tables = _tables(full.warehouse)
+    assert _tables(incremental.warehouse) == tables
+    assert {"marts.mart_fcr_daily", "marts.fct_episodes", "marts.mart_hotline_daily"} <= set(tables)
+    with duckdb.connect(str(incremental.warehouse), read_only=True) as con:
+        assert scalar(
+            con, "select count(*) from marts.fct_contacts where contact_date = ?", [NEW_DAY]
+        )
+    for table in tables:
+        got = _sorted_rows(incremental.warehouse, table)
+        want = _sorted_rows(full.warehouse, table)
+        assert got.height == want.height, f"{table}: {got.height} rows, full rebuild {want.height}"
+        try:
+            assert_frame_equal(got, want, check_exact=False, rel_tol=1e-9, abs_tol=1e-9)
+        except AssertionError as exc:
+            raise AssertionError(f"{table} differs from a full rebuild: {exc}") from None
