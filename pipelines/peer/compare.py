@@ -19,6 +19,7 @@ import duckdb
 import polars as pl
 
 from pipelines.db import frame
+from pipelines.peer.postgres import open_duckdb
 
 MART_SCHEMA = "marts"
 
@@ -155,7 +156,7 @@ def compare_marts(
     warehouse: Path, pg: Any, tables: Iterable[str] | None = None, tolerance: float = 1e-9
 ) -> list[TableComparison]:
     """Every table of DuckDB's marts schema against the same table in PostgreSQL."""
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = open_duckdb(warehouse)
     try:
         names = list(tables) if tables is not None else mart_tables(con)
         results = []

@@ -207,6 +207,14 @@ def _create_database(server: PgServer) -> None:
         con.close()
 
 
+def open_duckdb(path: Path) -> duckdb.DuckDBPyConnection:
+    """Read-only, or this process's own instance when dbt-duckdb (in-process) still holds it."""
+    try:
+        return duckdb.connect(str(path), read_only=True)
+    except duckdb.ConnectionException:
+        return duckdb.connect(str(path))
+
+
 def _raw_columns(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, str]]]:
     columns = frame(
         con,
@@ -240,7 +248,7 @@ def _csv_bytes(data: pl.DataFrame) -> io.BytesIO:
 def copy_raw(warehouse: Path, server: PgServer) -> dict[str, int]:
     """Copy every raw table from the DuckDB warehouse into PostgreSQL; rows per table."""
     copied: dict[str, int] = {}
-    duck = duckdb.connect(str(warehouse), read_only=True)
+    duck = open_duckdb(warehouse)
     pg = connect(server)
     try:
         tables = _raw_columns(duck)
