@@ -26,17 +26,22 @@ Two ways in, one writer:
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import polars as pl
 
 from pipelines.db import frame as query
-from pipelines.schema import ENTITIES, Entity, Kind
+from pipelines.schema import ENTITIES, Entity
+
+if TYPE_CHECKING:
+    from pipelines.ingest.load import FileLoad
 
 PARTITION_COLUMN = "date"
 LINEAGE_COLUMNS = ("_source_file", "_source_line", "_load_id")
@@ -59,14 +64,9 @@ def default_root(home: Path) -> Path:
     return configured_root() or home / "raw_zone"
 
 
-def partition_field(ent: Entity) -> str:
-    """The column whose date partitions the entity's rows."""
-    if ent.event_time is not None:
-        return ent.event_time
-    for name in ent.key:
-        if ent.field(name).kind == Kind.DATE:
-            return name
-    raise ValueError(f"entity {ent.name} has neither an event time nor a date key")
+def partition_field(ent: Entity) -> str | None:
+    """The timestamp whose UTC date partitions the entity (None: the load's date)."""
+    return ent.event_time
 
 
 def entity_dir(root: Path, entity: str) -> Path:
@@ -88,26 +88,40 @@ def canonical_frame(ent: Entity, rows: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _partition_dates(ent: Entity, rows: pl.DataFrame) -> pl.Series:
-    column = pl.col(partition_field(ent))
-    if ent.field(partition_field(ent)).kind == Kind.TIMESTAMP:
-        column = column.dt.convert_time_zone("UTC").dt.date()
-    return rows.select(column.cast(pl.String).fill_null("__none__").alias(PARTITION_COLUMN))[
-        PARTITION_COLUMN
-    ]
+def _partition_dates(ent: Entity, rows: pl.DataFrame, load_date: dt.date | None) -> pl.Series:
+    column = partition_field(ent)
+    if column is None:
+        if load_date is None:
+            raise ValueError(f"entity {ent.name} has no event time: give the load's date")
+        day = pl.lit(load_date.isoformat())
+    else:
+        day = pl.col(column).dt.convert_time_zone("UTC").dt.date().cast(pl.String)
+    return rows.select(day.fill_null("__none__").alias(PARTITION_COLUMN))[PARTITION_COLUMN]
 
 
-def write_raw_zone(root: Path, entity: str, rows: pl.DataFrame, sha256: str) -> list[Path]:
-    """Write one landing file's loaded rows as one Parquet part per date; the paths."""
+def write_raw_zone(
+    root: Path,
+    entity: str,
+    rows: pl.DataFrame,
+    sha256: str,
+    load_date: dt.date | None = None,
+) -> list[Path]:
+    """Write one landing file's loaded rows as one Parquet part per date; the paths.
+
+    `load_date` (UTC date the load started) partitions entities without an
+    event time (agents, agent shifts).
+    """
     ent = ENTITIES[entity]
     data = canonical_frame(ent, rows)
     if data.height == 0:
         return []
-    dates = _partition_dates(ent, data)
+    dates = _partition_dates(ent, data, load_date)
     written: list[Path] = []
-    for day, part in data.with_columns(dates).partition_by(
-        PARTITION_COLUMN, as_dict=True, maintain_order=True
-    ).items():
+    for day, part in (
+        data.with_columns(dates)
+        .partition_by(PARTITION_COLUMN, as_dict=True, maintain_order=True)
+        .items()
+    ):
         day_text = str(day[0] if isinstance(day, tuple) else day)
         target = entity_dir(root, entity) / f"{PARTITION_COLUMN}={day_text}" / part_name(sha256)
         _atomic_parquet(part.drop(PARTITION_COLUMN), target)
@@ -131,14 +145,7 @@ def _atomic_parquet(data: pl.DataFrame, target: Path) -> None:
 # the sink: called by ingestion after a file's transaction committed
 # --------------------------------------------------------------------------
 def write_loaded_file(
-    con: duckdb.DuckDBPyConnection,
-    root: Path,
-    entity: str,
-    load_id: str,
-    file_path: str,
-    sha256: str,
-    rows_loaded: int,
-    good: pl.DataFrame,
+    con: duckdb.DuckDBPyConnection, root: Path, load: FileLoad, good: pl.DataFrame
 ) -> list[Path]:
     """The sink: the rows of one file DuckDB just committed, as raw-zone parts.
 
@@ -152,15 +159,18 @@ def write_loaded_file(
     from pipelines.ingest.load import _within_file_duplicates
     from pipelines.ingest.read import LINE
 
-    ent = ENTITIES[entity]
+    if load.status != "loaded" or load.rows_loaded == 0:
+        return []
+    ent = load.entity
     kept, _ = _within_file_duplicates(good, list(ent.key))
-    if kept.height == rows_loaded:
+    if kept.height == load.rows_loaded:
         rows = kept.rename({LINE: "_source_line"}).with_columns(
-            _source_file=pl.lit(file_path), _load_id=pl.lit(load_id)
+            _source_file=pl.lit(load.file_path), _load_id=pl.lit(load.load_id)
         )
     else:
-        rows = loaded_rows(con, ent, [load_id])
-    return write_raw_zone(root, entity, rows, sha256)
+        rows = loaded_rows(con, ent, [load.load_id])
+    load_date = load.started_at.astimezone(dt.UTC).date()
+    return write_raw_zone(root, ent.name, rows, load.sha256, load_date)
 
 
 # --------------------------------------------------------------------------
@@ -174,7 +184,9 @@ class SyncReport:
     parts_removed: int = 0
 
 
-def loaded_rows(con: duckdb.DuckDBPyConnection, ent: Entity, load_ids: Iterable[str]) -> pl.DataFrame:
+def loaded_rows(
+    con: duckdb.DuckDBPyConnection, ent: Entity, load_ids: Iterable[str]
+) -> pl.DataFrame:
     columns = ", ".join([*ent.field_names, *LINEAGE_COLUMNS])
     return query(
         con,
@@ -184,18 +196,19 @@ def loaded_rows(con: duckdb.DuckDBPyConnection, ent: Entity, load_ids: Iterable[
 
 
 def _expected_parts(con: duckdb.DuckDBPyConnection, ent: Entity) -> pl.DataFrame:
-    """(load_id, sha256, part path relative to the entity folder) per loaded file and date."""
+    """(load_id, sha256, load_date, part path in the entity folder) per loaded file and date."""
     column = partition_field(ent)
+    load_day = "cast(cast(timezone('UTC', audit.started_at) as date) as varchar)"
     day = (
-        f"cast(cast(timezone('UTC', raw.{column}) as date) as varchar)"
-        if ent.field(column).kind == Kind.TIMESTAMP
-        else f"cast(raw.{column} as varchar)"
+        load_day
+        if column is None
+        else f"cast(cast(timezone('UTC', raw.{column}) as date) as varchar)"
     )
     return query(
         con,
         f"""
         select distinct audit.load_id, audit.content_sha256 as sha256,
-            coalesce({day}, '__none__') as day
+            {load_day} as load_date, coalesce({day}, '__none__') as day
         from audit.load_audit as audit
         join raw.{ent.name} as raw on raw._load_id = audit.load_id
         where audit.entity = ? and audit.status = 'loaded'
@@ -241,13 +254,17 @@ def _has_audit(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(found[0][0])
 
 
-def _sync_entity(con: duckdb.DuckDBPyConnection, root: Path, ent: Entity, report: SyncReport) -> None:
+def _sync_entity(
+    con: duckdb.DuckDBPyConnection, root: Path, ent: Entity, report: SyncReport
+) -> None:
     expected = _expected_parts(con, ent)
     present = _present_parts(root, ent.name)
     missing = expected.filter(~pl.col("part").is_in(list(present)))
-    for (load_id, sha256), _ in missing.group_by(["load_id", "sha256"], maintain_order=True):
+    keys = ["load_id", "sha256", "load_date"]
+    for (load_id, sha256, load_date), _ in missing.group_by(keys, maintain_order=True):
         rows = loaded_rows(con, ent, [str(load_id)])
-        written = write_raw_zone(root, ent.name, rows, str(sha256))
+        day = dt.date.fromisoformat(str(load_date))
+        written = write_raw_zone(root, ent.name, rows, str(sha256), day)
         report.files_written += 1
         report.parts_written += len(written)
         report.rows_written += rows.height

@@ -90,7 +90,13 @@ def build_on_spark(
     select: str | None = None,
     unit_tests: bool = False,
     raw_zone: Path | None = None,
+    data_tests: bool = True,
 ) -> SparkBuildResult:
+    """Build on Spark and load the marts and seeds into the DuckDB build file.
+
+    `data_tests=False` runs `dbt run` semantics (seeds and models only): for
+    comparisons with a DuckDB build of the same data that already ran them.
+    """
     seconds: dict[str, float] = {}
     root = raw_zone or default_root(settings.home)
 
@@ -106,8 +112,9 @@ def build_on_spark(
 
     start = time.perf_counter()
     extra = ["--target", SPARK_TARGET]
-    if not unit_tests:
-        extra += ["--exclude-resource-type", "unit_test"]
+    excluded = ([] if unit_tests else ["unit_test"]) + ([] if data_tests else ["test"])
+    if excluded:
+        extra += ["--exclude-resource-type", *excluded]
     if select:
         extra += ["--select", select]
     result = run_dbt("build", settings, dbt_vars, extra)
