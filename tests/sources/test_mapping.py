@@ -202,7 +202,7 @@ def test_an_expression_on_a_missing_column_refuses_the_file_naming_the_field(
 def test_synthetic_keys_are_deterministic_and_tell_rows_apart(tmp_path: Path) -> None:
     rows = ["day,time,line", "260601,9:00:00,T1", "260601,9:00:00,T2", "260601,9:00:01,T1"]
     (tmp_path / "calls.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    calls = {
+    calls: dict[str, object] = {
         "files": "*.csv",
         "key_columns": ["day", "time", "line"],
         "expressions": {

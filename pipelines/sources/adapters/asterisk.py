@@ -125,8 +125,8 @@ def _fold(events: pl.DataFrame) -> pl.DataFrame:
         pl.when(pl.col("event") == "EXITWITHKEY").then(pl.col("d4")).otherwise(pl.col("d3"))
     )
     # talk: calltime is data2 of COMPLETE* and data4 of the transfer events
-    call_time = pl.when(pl.col("event").is_in(list(TRANSFER_EVENTS))).then(pl.col("d4"))
-    call_time = call_time.otherwise(pl.col("d2"))
+    is_transfer = pl.col("event").is_in(list(TRANSFER_EVENTS))
+    call_time = pl.when(is_transfer).then(pl.col("d4")).otherwise(pl.col("d2"))
     folded = (
         ordered.with_columns(
             _give_up_wait=give_up_wait,
