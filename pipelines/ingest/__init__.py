@@ -40,6 +40,7 @@ from pipelines.ingest.load import (
     write_file,
 )
 from pipelines.ingest.pii import customer_hashes, mask_columns, mask_text, protect
+from pipelines.ingest.rawzone import configured_root, write_loaded_file
 from pipelines.ingest.read import LINE, FileRefused, read_file
 from pipelines.ingest.validate import ColumnsRefused, to_canonical_text, validate
 from pipelines.schema import ENTITIES, Entity
@@ -285,6 +286,7 @@ def _write_batch(
     # the batch's customers are known to the next batches' free-text masking
     # (this batch's own free text already saw them: protect() adds them)
     known.add(checked.good, ent)
+    raw_zone = configured_root()
     good_parts = _split_by_file(checked.good, len(pending))
     bad_parts = _split_by_file(bad_all, len(pending))
     for position, item in enumerate(pending):
@@ -293,6 +295,8 @@ def _write_batch(
         loaded = write_file(
             con, load, good_parts[position], bad_parts[position], item.rejects, keys
         )
+        if raw_zone is not None:  # one more sink of the same frames: Parquet for Spark
+            write_loaded_file(con, raw_zone, loaded, good_parts[position])
         report.loaded.append(loaded)
         if loaded.unknown_columns:
             report.warnings.append(
