@@ -1,8 +1,9 @@
 """Which metrics a source's mapped data can support (PRODUCT.md sections 2-5).
 
 Each metric lists, per entity that can feed it, the canonical fields it
-needs; the metric is supported when, for at least one of those entities,
-every needed field is mapped and non-null in at least one loadable row. The
+needs (`field=value`: that value must occur); the metric is supported when,
+for at least one of those entities, every need is met by at least one
+loadable row. The
 warehouse can combine sources (calls from one system, tickets from another):
 this says what *this* source brings.
 """
@@ -34,7 +35,14 @@ METRICS: tuple[Metric, ...] = (
         "prediction accuracy",
         (("calls", ("predicted_intent", "intent")), ("tickets", ("predicted_intent", "intent"))),
     ),
-    M("bot containment", (("calls", ("predicted_intent",)), ("tickets", ("handled_by",)))),
+    M(
+        "bot containment",
+        (("calls", ("outcome=bot_contained",)), ("tickets", ("handled_by=bot",))),
+    ),
+    M(
+        "proactive-service share",
+        (("calls", ("initiated_by=company",)), ("tickets", ("initiated_by=company",))),
+    ),
     M(
         "escalation rate (back-office hand-offs)",
         (("calls", ("escalated_to_backoffice",)), ("tickets", ("escalated_to_backoffice",))),

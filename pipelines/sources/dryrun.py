@@ -130,10 +130,16 @@ def _duplicates(good: pl.DataFrame, ent: Entity) -> int:
 
 
 def _shares(good: pl.DataFrame, ent: Entity) -> dict[str, float]:
+    """Share of rows with a value, per field; and per `field=value` of fields with a domain."""
     if good.is_empty():
         return dict.fromkeys(ent.field_names, 0.0)
     counts = good.select([pl.col(f).count() for f in ent.field_names]).row(0)
-    return {f: n / good.height for f, n in zip(ent.field_names, counts, strict=True)}
+    shares = {f: n / good.height for f, n in zip(ent.field_names, counts, strict=True)}
+    for f in ent.fields:
+        if f.domain:
+            for value, n in good.group_by(f.name).len().drop_nulls().iter_rows():
+                shares[f"{f.name}={value}"] = n / good.height
+    return shares
 
 
 def describe(ent_map: EntityMapping, ent: Entity, name: str) -> str:
