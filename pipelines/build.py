@@ -104,13 +104,21 @@ def build(
     full_refresh: bool = False,
     unit_tests: bool = False,
     target: str | None = None,
+    engine: str = "duckdb",
 ) -> BuildResult:
     """`dbt build` (seeds, models and data tests; unit tests on request), once.
 
     dbt's unit tests check the SQL logic on hand-built inputs, not the data:
     they run in development and CI (`make test`, `serviq build --unit-tests`),
     not in every production build (dbt's own recommendation).
+
+    engine="spark": Apache Spark through dbt-spark builds the marts, which
+    are then loaded into the DuckDB build file (pipelines/spark/build.py).
     """
+    if engine == "spark":
+        from pipelines.spark.build import build_on_spark
+
+        return build_on_spark(settings, dbt_vars, select, unit_tests).dbt
     extra: list[str] = []
     if not unit_tests:
         extra += ["--exclude-resource-type", "unit_test"]
