@@ -93,6 +93,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         select=args.select,
         full_refresh=args.full_refresh,
         unit_tests=args.unit_tests,
+        engine=args.engine,
     )
     watch.done(f"{result.passed} nodes passed, {result.warned} warnings")
     return 0
@@ -225,6 +226,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--full-refresh", action="store_true", help="rebuild incremental models")
     p.add_argument(
         "--unit-tests", action="store_true", help="also run dbt's unit tests (development, CI)"
+    )
+    p.add_argument(
+        "--engine",
+        choices=("duckdb", "spark"),
+        default="duckdb",
+        help="build engine: duckdb (default) or spark (dbt-spark; marts loaded back for publish)",
     )
     p.set_defaults(func=cmd_build)
 
