@@ -31,3 +31,21 @@ def small_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipelin
 @pytest.fixture(scope="session")
 def large_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
     yield run_pipeline(tmp_path_factory.mktemp("large"), **LARGE)
+
+
+# Tests that share a session fixture run in one xdist worker, so each
+# expensive pipeline is built once per test run, not once per worker; the
+# rest are spread over the workers (`make test` runs `-n 2 --dist loadgroup`).
+# A module may name its own group with `pytestmark = pytest.mark.xdist_group(...)`.
+_GROUPS = (("large_pipeline", "large"), ("small_pipeline", "small"))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("xdist_group") is not None:
+            continue
+        names = getattr(item, "fixturenames", ())
+        for fixture, group in _GROUPS:
+            if fixture in names:
+                item.add_marker(pytest.mark.xdist_group(group))
+                break
