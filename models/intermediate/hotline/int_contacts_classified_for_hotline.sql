@@ -173,7 +173,7 @@ final as (
         classified.contact_date,
         cast({{ dbt.date_trunc('week', 'classified.contact_date') }} as date) as week_start_date,
         cast({{ dbt.date_trunc('month', 'classified.contact_date') }} as date) as month_start_date,
-        cast(extract(isodow from classified.started_local_at) as integer) as contact_weekday,
+        cast({{ iso_weekday('classified.started_local_at') }} as integer) as contact_weekday,
         cast(
             extract(hour from classified.started_local_at) * 2
             + floor(extract(minute from classified.started_local_at) / 30)

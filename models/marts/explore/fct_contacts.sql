@@ -34,7 +34,7 @@ final as (
         started_local_at,
         contact_date,
         cast(contact_hour as integer) as contact_hour,
-        cast(extract(isodow from started_local_at) as integer) as contact_weekday,
+        cast({{ iso_weekday('started_local_at') }} as integer) as contact_weekday,
         is_handled,
         is_answered_by_agent,
         is_abandoned,

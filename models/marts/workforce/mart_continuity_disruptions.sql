@@ -58,7 +58,7 @@ disruption_days as (
         disruptions.disruption_id,
         disruptions.site_code as disrupted_site_code,
         calendar.contact_date,
-        cast(extract(isodow from calendar.contact_date) as integer) as weekday,
+        cast({{ iso_weekday('calendar.contact_date') }} as integer) as weekday,
         case
             when calendar.contact_date >= cast(disruptions.starts_on as date) then 'during'
             else 'baseline'
