@@ -137,15 +137,18 @@ def build(
     if target:
         # a profiles.yml output other than the default (e.g. the postgres peer)
         extra += ["--target", target]
-    result = run_dbt("build", settings, dbt_vars, extra)
+    result = None
+    try:
+        result = run_dbt("build", settings, dbt_vars, extra)
+    finally:
+        if plan is not None:
+            from pipelines.incremental import finish_build
+
+            finish_build(settings, plan, succeeded=result is not None and not result.failed)
     if result.failed:
         shown = "; ".join(result.failed[:5])
         more = f" and {len(result.failed) - 5} more" if len(result.failed) > 5 else ""
         raise BuildError(f"dbt build failed on {shown}{more}.")
-    if plan is not None:
-        from pipelines.incremental import record_build
-
-        record_build(settings, plan)
     return result
 
 

@@ -4,7 +4,9 @@ Every build that runs the whole project records itself in `audit.dbt_builds`
 (mode, a fingerprint of the project and its vars, the load-audit watermark
 and the local date the data ended on). The next build is incremental when
 the fingerprint is unchanged and nothing forces a full rebuild; it then
-passes two dbt vars, read by macros/incremental/serviq_incremental.sql:
+writes one row to `audit.dbt_build_plan` for the models to read
+(macros/incremental/serviq_incremental.sql), dropped when the build ends;
+not dbt vars, because a changed var makes dbt re-parse the whole project:
 
 - `incremental_since`: the earliest local date touched by any row loaded
   since the last build: a new contact's own date, and for a survey, offer,
@@ -46,6 +48,7 @@ create table if not exists {STATE_TABLE} (
     incremental_since date
 )
 """
+PLAN_TABLE = "audit.dbt_build_plan"
 INCREMENTAL_VARS = ("incremental_since", "incremental_previous_end")
 # Project folders whose content decides what every model computes.
 FINGERPRINTED = ("models", "macros", "seeds", "dbt_project.yml")
@@ -68,7 +71,9 @@ class BuildPlan:
     mode: str = "full"
     loads_through: dt.datetime | None = None
     data_end_date: dt.date | None = None
-    dbt_vars: dict[str, Any] = field(default_factory=dict)
+    since: dt.date | None = None
+    previous_end: dt.date | None = None
+    dbt_vars: dict[str, Any] = field(default_factory=dict)  # none yet: the plan is a table
 
 
 def fingerprint(project_dir: Path, dbt_vars: Mapping[str, Any] | None) -> str:
@@ -185,13 +190,24 @@ def plan_build(
             # nothing new: start after the data, so only end windows are redone
             since = since or previous_end + dt.timedelta(days=1)
             plan.full_refresh, plan.mode, plan.reason = False, "incremental", "new loads"
-            plan.dbt_vars = {
-                "incremental_since": since.isoformat(),
-                "incremental_previous_end": previous_end.isoformat(),
-            }
+            plan.since, plan.previous_end = since, previous_end
         return plan
     finally:
+        _write_plan(con, plan)
         con.close()
+
+
+def _write_plan(con: duckdb.DuckDBPyConnection, plan: BuildPlan) -> None:
+    """The plan the models read; none (a full recompute) unless incremental."""
+    con.execute("create schema if not exists audit")
+    con.execute(f"drop table if exists {PLAN_TABLE}")
+    if plan.full_refresh or plan.since is None:
+        return
+    con.execute(
+        f"create table {PLAN_TABLE} as select cast(? as date) as incremental_since, "
+        "cast(? as date) as incremental_previous_end",
+        [plan.since, plan.previous_end],
+    )
 
 
 def _agents_loaded_since(con: duckdb.DuckDBPyConnection, watermark: dt.datetime) -> bool:
@@ -203,10 +219,15 @@ def _agents_loaded_since(con: duckdb.DuckDBPyConnection, watermark: dt.datetime)
     return bool(row and row[0])
 
 
-def record_build(settings: Settings, plan: BuildPlan) -> None:
-    """Remember a successful whole-project build for the next plan."""
+def finish_build(settings: Settings, plan: BuildPlan, succeeded: bool) -> None:
+    """Drop the plan; remember a successful whole-project build for the next one."""
+    if not settings.warehouse.exists():
+        return
     con = duckdb.connect(str(settings.warehouse))
     try:
+        con.execute(f"drop table if exists {PLAN_TABLE}")
+        if not succeeded:
+            return
         con.execute(STATE_DDL)
         con.execute(
             f"insert into {STATE_TABLE} values (now(), ?, ?, ?, ?, ?)",
@@ -215,7 +236,7 @@ def record_build(settings: Settings, plan: BuildPlan) -> None:
                 plan.fingerprint,
                 plan.loads_through,
                 plan.data_end_date,
-                plan.dbt_vars.get("incremental_since"),
+                plan.since,
             ],
         )
     finally:

@@ -8,15 +8,19 @@
     whenever the var `as_of_date` is set (an as-of run must not be mixed
     with later data), it is a plain table.
 
-    pipelines/build.py sets two vars on incremental builds, from the load
-    audit and the raw tables' load ids:
+    pipelines/build.py plans each build from the load audit and the raw
+    tables' load ids, and for an incremental build writes one row to
+    audit.dbt_build_plan (dropped when the build ends):
     - incremental_since: the earliest local date that any row loaded since
       the last build touches (a new contact's date; for a survey, offer,
       complaint or back-office item, also the date of the contact it
       points to);
     - incremental_previous_end: the local date of the end of the data at
       the last build (censoring windows move with it).
-    Without them an incremental run recomputes everything (still exact). -#}
+    A table read when models run, not dbt vars: a changed var makes dbt
+    re-parse the whole project (~10 s), on every incremental build. The vars
+    of the same names override it for hand-run builds. Without either an
+    incremental run recomputes everything (still exact). -#}
 {% macro serviq_incremental(unique_key) -%}
     {%- if target.type == 'spark' or var('as_of_date', none) -%}
         {{ return({'materialized': 'table'}) }}
@@ -29,9 +33,29 @@
     }) }}
 {%- endmacro %}
 
+{#- The plan of this build: {'since': date or none, 'previous_end': date or none}. -#}
+{% macro serviq_incremental_plan() -%}
+    {%- set plan = {
+        'since': var('incremental_since', none),
+        'previous_end': var('incremental_previous_end', none),
+    } -%}
+    {%- if plan.since is none and execute -%}
+        {%- set relation = adapter.get_relation(
+            database=target.database, schema='audit', identifier='dbt_build_plan') -%}
+        {%- if relation is not none -%}
+            {%- set rows = run_query(
+                'select incremental_since, incremental_previous_end from ' ~ relation).rows -%}
+            {%- if rows | length > 0 -%}
+                {%- do plan.update({'since': rows[0][0], 'previous_end': rows[0][1]}) -%}
+            {%- endif -%}
+        {%- endif -%}
+    {%- endif -%}
+    {{ return(plan) }}
+{%- endmacro %}
+
 {#- True when this run recomputes only part of the model. -#}
 {% macro serviq_is_partial() -%}
-    {{ return(is_incremental() and var('incremental_since', none) is not none) }}
+    {{ return(is_incremental() and serviq_incremental_plan().since is not none) }}
 {%- endmacro %}
 
 {#- The first local date to recompute, as a SQL date literal: the earliest
@@ -41,11 +65,12 @@
     later than `end_window_days` before the previous end of the data. -#}
 {% macro serviq_recompute_from(lookback_days=0, end_window_days=none) -%}
     {%- set one_day = modules.datetime.timedelta(days=1) -%}
-    {%- set since = modules.datetime.date.fromisoformat(var('incremental_since') | string) -%}
+    {%- set plan = serviq_incremental_plan() -%}
+    {%- set since = modules.datetime.date.fromisoformat((plan.since | string)[:10]) -%}
     {%- set start = since - (lookback_days + 1) * one_day if lookback_days else since -%}
-    {%- set previous_end = var('incremental_previous_end', none) -%}
+    {%- set previous_end = plan.previous_end -%}
     {%- if end_window_days is not none and previous_end is not none -%}
-        {%- set end_start = modules.datetime.date.fromisoformat(previous_end | string)
+        {%- set end_start = modules.datetime.date.fromisoformat((previous_end | string)[:10])
             - (end_window_days + 1) * one_day -%}
         {%- if end_start < start -%}{%- set start = end_start -%}{%- endif -%}
     {%- endif -%}
