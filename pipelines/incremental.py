@@ -160,7 +160,10 @@ def plan_build(
     settings: Settings, dbt_vars: Mapping[str, Any] | None, full_refresh: bool = False
 ) -> BuildPlan:
     """Decide between a full and an incremental build of the whole project."""
-    print_ = fingerprint(settings.dbt_project_dir, dbt_vars)
+    # the reporting time zone dates every row: build.py passes it as a var too
+    print_ = fingerprint(
+        settings.dbt_project_dir, {"reporting_timezone": settings.timezone, **(dbt_vars or {})}
+    )
     plan = BuildPlan(full_refresh=True, reason="first build", fingerprint=print_)
     if (dbt_vars or {}).get("as_of_date"):
         plan.mode, plan.reason = "as_of", "as-of build"

@@ -1,0 +1,136 @@
+"""Benchmark stage: one more day on top of a built warehouse, incrementally.
+
+The generator does not produce the same first N days when asked for N + 1
+(its random draws depend on the length), so the bench generates N + 1 days
+and holds the last day's files back (`hold_back_last_day`) before the timed
+stages. After the full build, `run_incremental_stage` lands those files,
+ingests them and runs `serviq build` (incremental: pipelines/incremental.py),
+each in its own child process like every other stage, and reports the
+build's wall time against the full build's.
+
+Standalone: `python -m pipelines.bench_incremental --days 365
+--contacts-per-day 3000 --work DIR` generates, ingests and builds the N
+days (full), then times the new day. Benchmarks print figures; nothing
+here is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from pipelines.bench import StageResult, run_child, serviq
+
+DATED = re.compile(r"(\d{4}-\d{2}-\d{2})")
+
+
+def _dated_files(landing: Path) -> dict[str, list[Path]]:
+    by_day: dict[str, list[Path]] = {}
+    for path in landing.rglob("*"):
+        match = DATED.search(path.name)
+        if path.is_file() and match:
+            by_day.setdefault(match.group(1), []).append(path)
+    return by_day
+
+
+def hold_back_last_day(landing: Path, held: Path) -> str:
+    """Move the files of the latest day out of the landing; that day."""
+    by_day = _dated_files(landing)
+    if not by_day:
+        raise ValueError(f"no dated landing files under {landing}.")
+    day = max(by_day)
+    for path in by_day[day]:
+        target = held / path.relative_to(landing)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(path, target)
+    return day
+
+
+def land_held(held: Path, landing: Path) -> int:
+    """Copy the held-back files into the landing; how many."""
+    count = 0
+    for path in sorted(held.rglob("*")):
+        if path.is_file():
+            target = landing / path.relative_to(held)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+            count += 1
+    return count
+
+
+def run_incremental_stage(
+    work: Path, env: dict[str, str], held: Path, full_build_seconds: float | None
+) -> list[StageResult]:
+    """Land the held-back day, ingest it, build incrementally; two timed stages."""
+    land_held(held, work / "landing")
+    ingest = run_child("ingest+1d", serviq("ingest"), env)
+    if not ingest.ok:
+        return [ingest]
+    build = run_child("build+1d", serviq("build"), env)
+    if build.ok and full_build_seconds:
+        share = build.wall_seconds / full_build_seconds
+        build.detail = f"{share:.1%} of the full build ({full_build_seconds:.1f} s)"
+    return [ingest, build]
+
+
+def main(argv: list[str] | None = None) -> int:
+    from pipelines.generate import GeneratorParams, generate
+
+    parser = argparse.ArgumentParser(prog="python -m pipelines.bench_incremental")
+    parser.add_argument("--days", type=int, default=365, help="days built before the new one")
+    parser.add_argument("--contacts-per-day", type=int, default=3000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--work", help="working folder (default: a temporary folder)")
+    parser.add_argument("--json", help="also write the figures as JSON to this file")
+    args = parser.parse_args(argv)
+    work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="serviq-bench-inc-"))
+    work.mkdir(parents=True, exist_ok=True)
+    for stale in ("warehouse.duckdb", "warehouse.duckdb.wal"):
+        (work / stale).unlink(missing_ok=True)
+    for folder in ("landing", "next_day", "dbt"):
+        shutil.rmtree(work / folder, ignore_errors=True)
+    env = {
+        **os.environ,
+        "SERVIQ_HOME": str(work),
+        "SERVIQ_PII_KEY": os.environ.get("SERVIQ_PII_KEY", "serviq-bench-key-not-for-production"),
+    }
+    print(f"bench: generating {args.days} + 1 days (not timed)", file=sys.stderr)
+    params = GeneratorParams(
+        days=args.days + 1, contacts_per_day=args.contacts_per_day, seed=args.seed
+    )
+    generate(params, work / "landing")
+    day = hold_back_last_day(work / "landing", work / "next_day")
+    stages = [run_child("ingest", serviq("ingest"), env)]
+    print("bench: full build ...", file=sys.stderr)
+    stages.append(run_child("build", serviq("build"), env))
+    if all(stage.ok for stage in stages):
+        print(f"bench: one more day ({day}) ...", file=sys.stderr)
+        stages += run_incremental_stage(work, env, work / "next_day", stages[1].wall_seconds)
+    for stage in stages:
+        status = "ok" if stage.ok else "FAILED"
+        print(f"{stage.stage:<10} {stage.wall_seconds:>8.1f} s  {status}  {stage.detail}")
+    if args.json:
+        figures = {
+            "days": args.days,
+            "contacts_per_day": args.contacts_per_day,
+            "new_day": day,
+            "measured_at": dt.datetime.now(dt.UTC).isoformat(),
+            "stages": {s.stage: s.wall_seconds for s in stages},
+        }
+        Path(args.json).write_text(json.dumps(figures, indent=2), encoding="utf-8")
+    return 0 if all(stage.ok for stage in stages) else 1
+
+
+if __name__ == "__main__":
+    start = time.perf_counter()
+    code = main()
+    print(f"bench: {time.perf_counter() - start:.0f} s in all", file=sys.stderr)
+    raise SystemExit(code)
