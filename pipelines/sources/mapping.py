@@ -103,6 +103,27 @@ class EntityMapping(BaseModel):
             or self.adapter
         )
 
+    @field_validator("values", "column_null_values", mode="before")
+    @classmethod
+    def _text_codes(cls, value: object) -> object:
+        """YAML reads `1: answered` and `- 0` as numbers: codes in a file are text."""
+        if not isinstance(value, dict):
+            return value
+        out: dict[object, object] = {}
+        for key, inner in value.items():
+            if isinstance(inner, dict):
+                out[_text(key)] = {_text(a): _text(b) for a, b in inner.items()}
+            elif isinstance(inner, list):
+                out[_text(key)] = [_text(x) for x in inner]
+            else:
+                out[_text(key)] = inner
+        return out
+
+    @field_validator("null_values", mode="before")
+    @classmethod
+    def _text_nulls(cls, value: object) -> object:
+        return [_text(x) for x in value] if isinstance(value, list) else value
+
     @field_validator("adapter")
     @classmethod
     def _known_adapter(cls, value: str | None) -> str | None:
@@ -144,6 +165,15 @@ class EntityMapping(BaseModel):
             )
             derived[key_field] = f"left(sha256(concat_ws(chr(31), {parts})), 32)"
         return derived
+
+
+def _text(value: object) -> object:
+    """A YAML scalar as the text it stands for in an export (bool as true/false)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return value
 
 
 def derived_column(canonical: str) -> str:

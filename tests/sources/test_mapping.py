@@ -272,3 +272,29 @@ def test_sources_validate_reports_fields_rejects_and_metrics(
     assert "[yes] answer rate, abandonment, callbacks" in out
     assert "[no ] one-contact resolution (FCR)" in out
     assert "13812345673" not in out  # never a calling number in clear
+
+
+def test_unquoted_yaml_codes_are_read_as_text(tmp_path: Path) -> None:
+    path = tmp_path / "mapping.yml"
+    path.write_text(
+        "source: t\n"
+        "entities:\n"
+        "  calls:\n"
+        "    files: '*.csv'\n"
+        "    column_null_values: {agent: [0]}\n"
+        "    values:\n"
+        "      outcome: {1: answered, 2: abandoned}\n",
+        encoding="utf-8",
+    )
+    calls = load_mapping(path).entities["calls"]
+    assert calls.values == {"outcome": {"1": "answered", "2": "abandoned"}}
+    assert calls.column_null_values == {"agent": ["0"]}
+
+
+def test_ingest_takes_a_built_in_mapping_by_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SERVIQ_HOME", str(tmp_path))
+    landing = str(SAMPLES / "asterisk")
+    assert main(["ingest", "--sources", "asterisk_queue_log", "--landing", landing]) == 0
+    assert "1 files loaded (7 rows, 0 quarantined)" in capsys.readouterr().err
