@@ -127,4 +127,12 @@ def build_on_spark(
     start = time.perf_counter()
     export = export_and_load(run, settings)
     seconds["export_to_duckdb"] = time.perf_counter() - start
+    _record_timings(settings, seconds)
     return SparkBuildResult(dbt=result, sync=sync, export=export, seconds=seconds)
+
+
+def _record_timings(settings: Settings, seconds: dict[str, float]) -> None:
+    """Where the time went, for `serviq bench --engine spark` and docs/scale-out.md."""
+    target = settings.home / "spark" / "last_build.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(seconds, indent=2), encoding="utf-8")

@@ -52,10 +52,7 @@ def export_dir(settings_home: Path) -> Path:
 
 
 def export_statement(schema: str, table: str, target: Path) -> str:
-    return (
-        f"insert overwrite directory '{target}' using parquet "
-        f"select * from {schema}.`{table}`"
-    )
+    return f"insert overwrite directory '{target}' using parquet select * from {schema}.`{table}`"
 
 
 def export_and_load(run: Callable[[str], object], settings: object) -> ExportReport:
@@ -73,9 +70,7 @@ def export_and_load(run: Callable[[str], object], settings: object) -> ExportRep
     return load_into_duckdb(warehouse, base, relations)
 
 
-def load_into_duckdb(
-    warehouse: Path, base: Path, relations: list[tuple[str, str]]
-) -> ExportReport:
+def load_into_duckdb(warehouse: Path, base: Path, relations: list[tuple[str, str]]) -> ExportReport:
     report = ExportReport()
     con = duckdb.connect(str(warehouse))
     try:
@@ -85,7 +80,9 @@ def load_into_duckdb(
             con.execute(f"create schema {schema}")
         for schema, table in relations:
             files = str(base / schema / table / "*.parquet").replace("'", "''")
-            con.execute(f'create table {schema}."{table}" as select * from read_parquet(\'{files}\')')
+            con.execute(
+                f"create table {schema}.\"{table}\" as select * from read_parquet('{files}')"
+            )
             count = con.execute(f'select count(*) from {schema}."{table}"').fetchall()[0][0]
             report.tables.append(f"{schema}.{table}")
             report.rows += int(count)

@@ -33,6 +33,9 @@ class SessionOptions:
     master: str = "local[2]"
     shuffle_partitions: int = 2
     driver_memory: str = "2g"
+    # whole-stage code generation pays a compile per query: worth it on
+    # millions of rows, not on the few thousand a test builds
+    codegen: bool = True
 
     @classmethod
     def from_env(cls) -> SessionOptions:
@@ -41,6 +44,7 @@ class SessionOptions:
             master=os.environ.get("SERVIQ_SPARK_MASTER", f"local[{cores}]"),
             shuffle_partitions=int(os.environ.get("SERVIQ_SPARK_SHUFFLE_PARTITIONS", "2")),
             driver_memory=os.environ.get("SERVIQ_SPARK_DRIVER_MEMORY", "2g"),
+            codegen=os.environ.get("SERVIQ_SPARK_CODEGEN", "true").lower() != "false",
         )
 
 
@@ -67,7 +71,8 @@ def session_config(home: Path, options: SessionOptions) -> dict[str, str]:
         "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
         "spark.sql.parquet.mergeSchema": "true",
         "spark.sql.ansi.enabled": "false",  # dbt-spark sets the same on every cursor
-        "spark.sql.adaptive.enabled": "true",
+        "spark.sql.adaptive.enabled": "true" if options.codegen else "false",
+        "spark.sql.codegen.wholeStage": "true" if options.codegen else "false",
         "spark.local.dir": str(scratch / "tmp"),
     }
 
