@@ -57,6 +57,7 @@ class BenchReport:
     floor_seconds: float | None = None
     generate_seconds: float | None = None
     peer: dict[str, Any] | None = None  # `--peer`: pipelines/peer/bench.py
+    spark: dict[str, Any] | None = None  # `--engine spark`: pipelines/spark/bench.py
 
     @property
     def end_to_end_seconds(self) -> float:
@@ -231,6 +232,7 @@ def run_bench(
     seed: int,
     with_export: bool,
     peer: str | None = None,
+    engine: str = "duckdb",
 ) -> BenchReport:
     from pipelines.generate import GeneratorParams, generate
 
@@ -295,6 +297,12 @@ def run_bench(
         print(f"bench: {peer} peer (same build on {peer}) ...", file=sys.stderr)
         build_seconds = next((s.wall_seconds for s in report.stages if s.stage == "build"), None)
         report.peer = run_peer_stage(peer, work, env, build_seconds)
+    if engine == "spark":
+        from pipelines.spark.bench import run_spark_stage
+
+        print("bench: spark engine (build --engine spark, publish) ...", file=sys.stderr)
+        build_seconds = next((s.wall_seconds for s in report.stages if s.stage == "build"), None)
+        report.spark = run_spark_stage(work, env, build_seconds)
     return report
 
 
@@ -329,6 +337,10 @@ def render(report: BenchReport) -> str:
         from pipelines.peer.bench import render_peer
 
         lines += render_peer(report.peer)
+    if report.spark:
+        from pipelines.spark.bench import render_spark
+
+        lines += render_spark(report.spark)
     return "\n".join(lines)
 
 
@@ -344,6 +356,12 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument(
         "--peer", choices=["postgres"], help="also build on a peer engine and print the ratio"
     )
+    p.add_argument(
+        "--engine",
+        choices=["duckdb", "spark"],
+        default="duckdb",
+        help="spark: also build with Apache Spark (dbt-spark) and publish from it",
+    )
     p.set_defaults(func=cmd_bench)
 
 
@@ -357,6 +375,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         args.seed,
         not args.no_export,
         peer=getattr(args, "peer", None),
+        engine=getattr(args, "engine", "duckdb"),
     )
     print(render(report))
     if args.json:
