@@ -318,7 +318,12 @@ def _flatten(obj: dict[str, object], prefix: str = "") -> dict[str, str | None]:
 
 
 def _concatenated_objects(text: str) -> list[tuple[int, object]]:
-    """(line, value) of JSON values written one after another, in linear time."""
+    """(ordinal, value) of JSON values written one after another, in linear time.
+
+    Records written back to back share a physical line, so a record is
+    numbered by its position in the file (1 = first record); a syntax error
+    still names the physical line.
+    """
     decoder = json.JSONDecoder()
     objects: list[tuple[int, object]] = []
     position = 0
@@ -335,7 +340,7 @@ def _concatenated_objects(text: str) -> list[tuple[int, object]]:
         except json.JSONDecodeError as exc:
             at = line + text.count("\n", counted, exc.pos)
             raise FileRefused(f"the file is not valid JSON: {exc.msg} at line {at}.") from None
-        objects.append((line, item))
+        objects.append((len(objects) + 1, item))
         position = end
 
 
@@ -343,7 +348,7 @@ def _read_json(text: str) -> ReadResult:
     """A JSON array of objects, or objects one after another (with or without newlines).
 
     Amazon Connect's contact-record stream lands in S3 as objects written back
-    to back; a record's line is the line its object starts on.
+    to back. In this format `_line` is the record's ordinal in the file.
     """
     stripped = text.lstrip()
     if stripped.startswith("["):

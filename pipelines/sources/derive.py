@@ -7,6 +7,8 @@ In this order, vectorised:
    reads and in the columns that have sentinels of their own;
 2. `filter`: rows for which the SQL condition is not true are skipped
    (counted, not quarantined: they are not meant to be loaded);
+   `keep_latest`: of several copies of a record in the file, the one with
+   the highest `by` is kept (the others are skipped and counted too);
 3. `expressions` and `key_columns`: one DuckDB query over the frame (an
    Arrow view, no copy) adds one derived column per canonical field.
 
@@ -21,12 +23,18 @@ refuses the file with one sentence naming the field.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import duckdb
 import polars as pl
 
-from pipelines.ingest.read import FileRefused, ReadResult
-from pipelines.sources.mapping import EntityMapping, derived_column, quote_identifier
+from pipelines.ingest.read import LINE, FileRefused, ReadResult
+from pipelines.sources.mapping import (
+    EntityMapping,
+    KeepLatest,
+    derived_column,
+    quote_identifier,
+)
 
 SOURCE_VIEW = "source"
 JSON_FORMATS = ("json", "jsonl")
@@ -36,10 +44,11 @@ def derive(result: ReadResult, mapping: EntityMapping) -> ReadResult:
     """Apply the mapping's sentinels, filter, expressions and synthetic key."""
     frame = _nullify(result.frame, result.columns, mapping)
     derived = mapping.derived_fields()
-    if not derived and not mapping.filter:
+    if not derived and not mapping.filter and not mapping.keep_latest:
         return ReadResult(frame, result.rejects, result.columns)
     before = frame.height
-    out = _run_sql(frame, derived, mapping.filter, optional_columns=mapping.format in JSON_FORMATS)
+    query = Query(derived, mapping.filter, mapping.keep_latest)
+    out = _run_sql(frame, query, optional_columns=mapping.format in JSON_FORMATS)
     out = out.with_columns(
         [
             _as_text(out[derived_column(name)], mapping).alias(derived_column(name))
@@ -47,7 +56,7 @@ def derive(result: ReadResult, mapping: EntityMapping) -> ReadResult:
         ]
     )
     # source columns read only by SQL are used: they are not "unknown" columns
-    read_by_sql = referenced_columns(result.columns, [*derived.values(), mapping.filter or ""])
+    read_by_sql = referenced_columns(result.columns, query.sqls)
     direct = _directly_mapped(mapping)
     columns = [derived_column(name) for name in derived] + [
         c for c in result.columns if c not in read_by_sql or c in direct
@@ -91,29 +100,52 @@ def _nullify(frame: pl.DataFrame, columns: list[str], mapping: EntityMapping) ->
     return frame.with_columns(exprs) if exprs else frame
 
 
-def _run_sql(
-    frame: pl.DataFrame,
-    derived: dict[str, str],
-    condition: str | None,
-    optional_columns: bool = False,
-) -> pl.DataFrame:
+@dataclass(frozen=True)
+class Query:
+    """The SQL a mapping runs over one file's frame."""
+
+    derived: dict[str, str]
+    condition: str | None
+    keep_latest: KeepLatest | None
+
+    @property
+    def sqls(self) -> list[str]:
+        texts = [*self.derived.values(), self.condition or ""]
+        if self.keep_latest is not None:
+            texts += [*(quote_identifier(c) for c in self.keep_latest.key), self.keep_latest.by]
+        return texts
+
+    def text(self) -> str:
+        select = ", ".join(
+            [f"{SOURCE_VIEW}.*"]
+            + [
+                f"({sql}) as {quote_identifier(derived_column(name))}"
+                for name, sql in self.derived.items()
+            ]
+        )
+        sql = f"select {select} from {SOURCE_VIEW}"
+        if self.condition:
+            sql += f" where coalesce(({self.condition}), false)"
+        if self.keep_latest is not None:
+            key = ", ".join(quote_identifier(c) for c in self.keep_latest.key)
+            sql += (
+                f" qualify row_number() over (partition by {key} "
+                f"order by ({self.keep_latest.by}) desc nulls last, {LINE} desc) = 1 "
+                f"order by {LINE}"
+            )
+        return sql
+
+
+def _run_sql(frame: pl.DataFrame, query: Query, optional_columns: bool = False) -> pl.DataFrame:
     """One query over the frame; in JSON a key no record of the file has is all null."""
     added: list[str] = []
     con = duckdb.connect()
     try:
         con.execute("set TimeZone = 'UTC'")
-        select = ", ".join(
-            [f"{SOURCE_VIEW}.*"]
-            + [
-                f"({sql}) as {quote_identifier(derived_column(name))}"
-                for name, sql in derived.items()
-            ]
-        )
-        where = f" where coalesce(({condition}), false)" if condition else ""
         while True:
             con.register(SOURCE_VIEW, frame.to_arrow())
             try:
-                table = con.sql(f"select {select} from {SOURCE_VIEW}{where}").to_arrow_table()
+                table = con.sql(query.text()).to_arrow_table()
                 break
             except duckdb.Error as exc:
                 missing = _missing_column(exc)
@@ -121,7 +153,7 @@ def _run_sql(
                     frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(missing))
                     added.append(missing)
                     continue
-                raise FileRefused(_explain(con, derived, condition, exc)) from None
+                raise FileRefused(_explain(con, query, exc)) from None
     finally:
         con.close()
     out = pl.from_arrow(table)
@@ -134,16 +166,14 @@ def _missing_column(exc: Exception) -> str | None:
     return found.group(1).replace('""', '"') if found else None
 
 
-def _explain(
-    con: duckdb.DuckDBPyConnection,
-    derived: dict[str, str],
-    condition: str | None,
-    error: duckdb.Error,
-) -> str:
+def _explain(con: duckdb.DuckDBPyConnection, query: Query, error: duckdb.Error) -> str:
     """Which piece of SQL failed, in one sentence."""
-    pieces = [(f"the expression for {name}", sql) for name, sql in derived.items()]
-    if condition:
-        pieces.append(("the filter", f"coalesce(({condition}), false)"))
+    pieces = [(f"the expression for {name}", sql) for name, sql in query.derived.items()]
+    if query.condition:
+        pieces.append(("the filter", f"coalesce(({query.condition}), false)"))
+    if query.keep_latest is not None:
+        pieces.append(("keep_latest.by", query.keep_latest.by))
+        pieces += [("keep_latest.key", quote_identifier(c)) for c in query.keep_latest.key]
     for label, sql in pieces:
         try:
             con.sql(f"select ({sql}) from {SOURCE_VIEW}").to_arrow_table()

@@ -172,7 +172,7 @@ def render(run: DryRun) -> str:
 def _render_entity(rep: EntityReport) -> list[str]:
     lines = [
         f"{rep.entity}: {len(rep.files)} file(s), {rep.rows_read:,} rows read, "
-        f"{rep.rows_filtered:,} skipped by the filter, {rep.rows_loadable:,} would load, "
+        f"{rep.rows_filtered:,} skipped (filter, older copies), {rep.rows_loadable:,} would load, "
         f"{rep.rows_rejected:,} would be quarantined"
     ]
     if not rep.files:

@@ -39,6 +39,15 @@ class MappingError(ValueError):
     """A source mapping is malformed; the message is one sentence."""
 
 
+class KeepLatest(BaseModel):
+    """Several copies of a record in one file: keep the latest one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    key: list[str] = Field(min_length=1, description="Source columns that identify a record.")
+    by: str = Field(description="SQL over source columns; the copy with the highest value wins.")
+
+
 class EntityMapping(BaseModel):
     """How one kind of export file maps onto one canonical entity."""
 
@@ -75,6 +84,9 @@ class EntityMapping(BaseModel):
     adapter: str | None = Field(
         default=None, description="Built-in adapter that reshapes the file first (see adapters/)."
     )
+    keep_latest: KeepLatest | None = Field(
+        default=None, description="Keep only the latest copy of a record delivered twice."
+    )
     ignore_columns: list[str] = Field(
         default_factory=list,
         description="Glob patterns of source columns known to be unused (no warning for them).",
@@ -101,6 +113,7 @@ class EntityMapping(BaseModel):
             or self.key_columns
             or self.column_null_values
             or self.adapter
+            or self.keep_latest
         )
 
     @field_validator("values", "column_null_values", mode="before")

@@ -76,16 +76,25 @@ def test_asterisk_queue_log_metrics(sources_warehouse: SourcesWarehouse) -> None
 
 
 def test_amazon_connect_ctr_metrics(sources_warehouse: SourcesWarehouse) -> None:
-    # eight records: 1 answered (queued 15 s, 300 s connected, 40 s ACW);
+    # eight records: 1 answered (queued 15 s, 300 s connected, 40 s ACW),
+    # delivered twice: the updated copy (first in the file, later
+    # LastUpdateTimestamp, intent attribute set) is kept, the older one skipped;
     # 2 abandoned in queue after 60 s; 3 never queued, ended by the flow
     # (bot_contained, not offered); 4 answered (50 s, 180 s, 30 s ACW) then
     # transferred; 5 the TRANSFER leg of 4 (filtered out); 6 abandoned after
-    # 3 s (short); 7 a CHAT (filtered out); 8 contact 1 delivered again
-    # (quarantined as a duplicate key).
+    # 3 s (short); 7 a CHAT (filtered out); 8 the older copy of contact 1.
     # offered = 1, 2, 4 = 3; answered 1, 4 = 2; abandoned 2 = 1
     # AHT = ((300 + 40) + (180 + 30)) / 2 = 275 s
     report = sources_warehouse.reports["connect"]
-    assert report.rows_loaded == 5 and report.rows_quarantined == 1
+    assert report.rows_loaded == 5 and report.rows_quarantined == 0
+    con = duckdb.connect(str(sources_warehouse.warehouse))
+    try:
+        intents = con.execute(
+            "select intent from raw.calls where call_id = '11111111-0000-4000-8000-000000000001'"
+        ).fetchall()
+    finally:
+        con.close()
+    assert intents == [("card_lost",)]
     m = hotline(sources_warehouse, "queue = 'BasicQueue'")
     assert (m["offered"], m["answered"], m["abandoned"], m["short_abandons"]) == (3, 2, 1, 1)
     answer_rate, abandonment, aht = rates(m)

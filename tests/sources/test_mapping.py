@@ -266,7 +266,9 @@ def test_sources_validate_reports_fields_rejects_and_metrics(
     args = ["sources", "validate", "--sources", "docs/examples/awkward_calls.yml"]
     assert main([*args, "--landing", str(tmp_path / "landing")]) == 0
     out = capsys.readouterr().out
-    assert "9 rows read, 1 skipped by the filter, 7 would load, 1 would be quarantined" in out
+    assert (
+        "9 rows read, 1 skipped (filter, older copies), 7 would load, 1 would be quarantined" in out
+    )
     assert "line 5: ended_at: required value is missing" in out
     assert "synthetic key of 日期, 来电时间, 线路" in out
     assert "[yes] answer rate, abandonment, callbacks" in out
