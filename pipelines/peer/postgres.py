@@ -252,7 +252,10 @@ def copy_raw(warehouse: Path, server: PgServer) -> dict[str, int]:
     pg = connect(server)
     try:
         tables = _raw_columns(duck)
+        zone = duck.execute("select current_setting('TimeZone')").fetchall()[0][0]
         with pg.cursor() as cur:
+            # dbt's sessions then bucket timestamptz as DuckDB's do
+            cur.execute(f'alter database "{server.dbname}" set timezone = %s', [zone])
             cur.execute(f"drop schema if exists {RAW_SCHEMA} cascade")
             cur.execute(f"create schema {RAW_SCHEMA}")
             for table, columns in tables.items():
