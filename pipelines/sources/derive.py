@@ -145,7 +145,7 @@ def _run_sql(frame: pl.DataFrame, query: Query, optional_columns: bool = False) 
         while True:
             con.register(SOURCE_VIEW, frame.to_arrow())
             try:
-                table = con.sql(query.text()).to_arrow_table()
+                table = _seconds_for_intervals(con, query.text()).to_arrow_table()
                 break
             except duckdb.Error as exc:
                 missing = _missing_column(exc)
@@ -159,6 +159,20 @@ def _run_sql(frame: pl.DataFrame, query: Query, optional_columns: bool = False) 
     out = pl.from_arrow(table)
     assert isinstance(out, pl.DataFrame)
     return out.drop(added)
+
+
+def _seconds_for_intervals(con: duckdb.DuckDBPyConnection, sql: str) -> duckdb.DuckDBPyRelation:
+    """The query, with interval results as seconds (Arrow intervals do not reach Polars)."""
+    relation = con.sql(sql)
+    intervals = [
+        c for c, t in zip(relation.columns, relation.types, strict=True) if str(t) == "INTERVAL"
+    ]
+    if not intervals:
+        return relation
+    replaced = ", ".join(
+        f"epoch({quote_identifier(c)}) as {quote_identifier(c)}" for c in intervals
+    )
+    return con.sql(f"select * replace ({replaced}) from ({sql})")
 
 
 def _missing_column(exc: Exception) -> str | None:

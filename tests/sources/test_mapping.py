@@ -136,6 +136,8 @@ def test_a_timestamp_derived_from_another_plus_a_duration(tmp_path: Path) -> Non
                 "answered_at": "strptime(start, '%d/%m/%Y %H:%M:%S') + to_seconds(ring::bigint)",
                 "ended_at": "strptime(start, '%d/%m/%Y %H:%M:%S') + to_seconds(total::bigint)",
                 "outcome": "case when ring is null then 'abandoned' else 'answered' end",
+                # an interval is handed on as seconds
+                "hold_seconds": "to_seconds(ring::bigint)",
             },
             "constants": CONSTANTS,
         },
@@ -146,6 +148,7 @@ def test_a_timestamp_derived_from_another_plus_a_duration(tmp_path: Path) -> Non
     assert str(good["answered_at"][0]) == "2026-06-01 00:00:12+00:00"
     assert good["answered_at"][1] is None
     assert good["outcome"].to_list() == ["answered", "abandoned"]
+    assert good["hold_seconds"].to_list() == [12, None]
 
 
 def test_sentinels_are_per_column_and_the_filter_skips_rows(tmp_path: Path) -> None:
