@@ -22,6 +22,7 @@ refuses the file with one sentence naming the field.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
@@ -214,6 +215,14 @@ def _as_text(series: pl.Series, mapping: EntityMapping) -> pl.Series:
         return series.dt.strftime(mapping.date_format)
     if isinstance(dtype, pl.Duration):
         return series.dt.total_seconds().cast(pl.String)
-    if dtype == pl.Boolean:
-        return series.cast(pl.String)
+    if isinstance(dtype, (pl.List, pl.Array, pl.Struct)):
+        # a list or record is handed on as JSON text, as a nested JSON value is read
+        return pl.Series(
+            series.name,
+            [
+                None if v is None else json.dumps(v, ensure_ascii=False, default=str)
+                for v in series.to_list()
+            ],
+            dtype=pl.String,
+        )
     return series.cast(pl.String)
