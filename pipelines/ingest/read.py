@@ -33,7 +33,7 @@ class ReadResult:
     frame: pl.DataFrame  # text columns named as in the source, plus _line
     rejects: list[tuple[int, str]] = field(default_factory=list)  # (line, reason)
     columns: list[str] = field(default_factory=list)  # source columns in file order
-    filtered: int = 0  # rows the mapping's filter skipped
+    filtered: int = 0  # rows the mapping skipped (its filter, older copies of a record)
 
 
 def read_file(path: Path, mapping: EntityMapping) -> ReadResult:

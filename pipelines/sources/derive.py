@@ -42,7 +42,7 @@ JSON_FORMATS = ("json", "jsonl")
 
 
 def derive(result: ReadResult, mapping: EntityMapping) -> ReadResult:
-    """Apply the mapping's sentinels, filter, expressions and synthetic key."""
+    """Apply the mapping's sentinels, filter, keep_latest, expressions and synthetic key."""
     frame = _nullify(result.frame, result.columns, mapping)
     derived = mapping.derived_fields()
     if not derived and not mapping.filter and not mapping.keep_latest:
