@@ -37,6 +37,6 @@ def cmd_sources_validate(args: argparse.Namespace) -> int:
         print(f"serviq: error: landing folder {landing} does not exist.", file=sys.stderr)
         return 1
     key = settings.pii_key.get_secret_value().encode() if settings.pii_key else None
-    run = dry_run(mapping, landing, key)
+    run = dry_run(mapping, landing, key, settings.timezone)
     sys.stdout.write(render(run))
     return 0 if run.ok else 1

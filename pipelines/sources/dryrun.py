@@ -50,6 +50,8 @@ class EntityReport:
     fields: list[FieldReport] = field(default_factory=list)
     first_rejects: list[str] = field(default_factory=list)
     unused_columns: list[str] = field(default_factory=list)
+    time_span: str = ""  # first and last event time, in the reporting time zone
+    value_counts: dict[str, str] = field(default_factory=dict)  # coded field -> "a 3, b 1"
 
 
 @dataclass
@@ -64,12 +66,17 @@ class DryRun:
         return all(e.files and not e.refused for e in self.entities)
 
 
-def dry_run(mapping: SourceMapping, landing: Path, key: bytes | None = None) -> DryRun:
+def dry_run(
+    mapping: SourceMapping,
+    landing: Path,
+    key: bytes | None = None,
+    reporting_timezone: str = "Asia/Shanghai",
+) -> DryRun:
     key = key or os.urandom(32)  # reasons are masked even when no PII key is set
     reports: list[EntityReport] = []
     coverage: dict[str, dict[str, float]] = {}
     for name, ent_map in mapping.entities.items():
-        report, shares = _entity(name, ent_map, mapping, landing, key)
+        report, shares = _entity(name, ent_map, mapping, landing, key, reporting_timezone)
         reports.append(report)
         if report.rows_loadable:
             coverage[name] = shares
@@ -77,7 +84,12 @@ def dry_run(mapping: SourceMapping, landing: Path, key: bytes | None = None) -> 
 
 
 def _entity(
-    name: str, ent_map: EntityMapping, mapping: SourceMapping, landing: Path, key: bytes
+    name: str,
+    ent_map: EntityMapping,
+    mapping: SourceMapping,
+    landing: Path,
+    key: bytes,
+    reporting_timezone: str,
 ) -> tuple[EntityReport, dict[str, float]]:
     ent = ENTITIES[name]
     report = EntityReport(entity=name)
@@ -111,6 +123,8 @@ def _entity(
     report.duplicate_keys = _duplicates(good, ent)
     report.unused_columns = [mask_text(c, key) for c in unused]
     shares = _shares(good, ent)
+    report.time_span = _time_span(good, ent, reporting_timezone)
+    report.value_counts = _value_counts(good, ent)
     report.fields = [
         FieldReport(f.name, describe(ent_map, ent, f.name), shares[f.name], rejected.get(f.name, 0))
         for f in ent.fields
@@ -127,6 +141,34 @@ def _duplicates(good: pl.DataFrame, ent: Entity) -> int:
     if good.is_empty():
         return 0
     return int(good.select(pl.struct(list(ent.key)).is_duplicated().sum()).item())
+
+
+def _time_span(good: pl.DataFrame, ent: Entity, timezone: str) -> str:
+    """First and last event time in the reporting zone: a wrong source zone shows here."""
+    if (
+        ent.event_time is None
+        or good.is_empty()
+        or good[ent.event_time].null_count() == good.height
+    ):
+        return ""
+    local = good[ent.event_time].dt.convert_time_zone(timezone)
+    first, last = local.min(), local.max()
+    return f"{ent.event_time} from {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} ({timezone})"
+
+
+def _value_counts(good: pl.DataFrame, ent: Entity) -> dict[str, str]:
+    """Counts of each value of the coded fields (checks the value maps)."""
+    out: dict[str, str] = {}
+    for f in ent.fields:
+        if f.domain and not good.is_empty() and good[f.name].null_count() < good.height:
+            counts = (
+                good.group_by(f.name)
+                .len()
+                .drop_nulls()
+                .sort(["len", f.name], descending=[True, False])
+            )
+            out[f.name] = ", ".join(f"{v} {n}" for v, n in counts.iter_rows())
+    return out
 
 
 def _shares(good: pl.DataFrame, ent: Entity) -> dict[str, float]:
@@ -190,6 +232,10 @@ def _render_entity(rep: EntityReport) -> list[str]:
             null = f"{100 * (1 - f.loaded_share):5.1f}% null"
             rej = f", {f.rejected} rejected" if f.rejected else ""
             lines.append(f"  {f.name:<{width}}  {null}{rej}  <- {where}")
+    if rep.time_span:
+        lines.append(f"  {rep.time_span}")
+    for name, counts in rep.value_counts.items():
+        lines.append(f"  {name} values: {counts}")
     if rep.first_rejects:
         lines.append("  first rejected rows:")
         lines += [f"    {r}" for r in rep.first_rejects]

@@ -274,6 +274,9 @@ def test_sources_validate_reports_fields_rejects_and_metrics(
     )
     assert "line 5: ended_at: required value is missing" in out
     assert "synthetic key of 日期, 来电时间, 线路" in out
+    # the value map's result, and the time span in the reporting zone (checks the source zone)
+    assert "outcome values: answered 3, abandoned 2, bot_contained 1, callback 1" in out
+    assert "ivr_started_at from 2026-06-01 09:00 to 2026-06-01 23:58 (Asia/Shanghai)" in out
     assert "[yes] answer rate, abandonment, callbacks" in out
     assert "[no ] one-contact resolution (FCR)" in out
     assert "13812345673" not in out  # never a calling number in clear
