@@ -164,6 +164,8 @@ def postgres_server(
     initdb, pg_ctl = find_binary("initdb"), find_binary("pg_ctl")
     if initdb is None or pg_ctl is None:
         raise PeerError("PostgreSQL's initdb/pg_ctl are not installed (Debian package postgresql).")
+    if parent is None and os.geteuid() == 0 and Path("/tmp").is_dir():
+        parent = Path("/tmp")  # `nobody` must reach the folder: not a root-only TMPDIR
     folder = Path(tempfile.mkdtemp(prefix="serviq-pg-", dir=parent))
     folder.chmod(0o755)
     data, sockets = folder / "data", folder / "sock"
