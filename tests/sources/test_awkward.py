@@ -12,7 +12,10 @@ from __future__ import annotations
 import pytest
 
 from tests.sources.conftest import SourcesWarehouse
-from tests.sources.test_formats_metrics import hotline, rates
+from tests.sources.marts import hotline, rates
+
+# every test here reads the one sources warehouse: one xdist worker builds it once
+pytestmark = pytest.mark.xdist_group("sources")
 
 
 def test_awkward_export_metrics(sources_warehouse: SourcesWarehouse) -> None:

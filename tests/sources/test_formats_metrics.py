@@ -11,50 +11,16 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import pytest
 
 from tests.pii_scan import describe, scan
 from tests.sources.conftest import SourcesWarehouse
+from tests.sources.marts import hotline, rates
 
-HOTLINE = """
-    select
-        sum(offered_count) as offered,
-        sum(answered_count) as answered,
-        sum(abandoned_count) as abandoned,
-        sum(short_abandon_count) as short_abandons,
-        sum(callback_count) as callbacks,
-        sum(aht_seconds_numerator) as aht_numerator,
-        sum(aht_seconds_denominator) as aht_denominator,
-        sum(transfer_rate_numerator) as transferred,
-        sum(transfer_rate_denominator) as transfer_counted,
-        sum(csat_rate_numerator) as csat_satisfied,
-        sum(csat_rate_denominator) as csat_answers
-    from marts.mart_hotline_daily
-    where {where}
-"""
-
-
-def hotline(wh: SourcesWarehouse, where: str) -> dict[str, Any]:
-    con = duckdb.connect(str(wh.warehouse))
-    try:
-        cursor = con.execute(HOTLINE.format(where=where))
-        names = [d[0] for d in cursor.description]
-        row = cursor.fetchone()
-    finally:
-        con.close()
-    assert row is not None
-    return {name: (float(v) if v is not None else None) for name, v in zip(names, row, strict=True)}
-
-
-def rates(m: dict[str, Any]) -> tuple[float, float, float]:
-    return (
-        m["answered"] / m["offered"],
-        m["abandoned"] / m["offered"],
-        m["aht_numerator"] / m["aht_denominator"],
-    )
+# every test here reads the one sources warehouse: one xdist worker builds it once
+pytestmark = pytest.mark.xdist_group("sources")
 
 
 def test_asterisk_queue_log_metrics(sources_warehouse: SourcesWarehouse) -> None:
