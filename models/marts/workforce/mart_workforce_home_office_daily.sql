@@ -15,9 +15,11 @@ aggregated as (
         activity_date,
         site_code,
         sum(case when work_mode = 'home' then handled_contact_count else 0 end) as home_handled_contact_count,
-        sum(case when work_mode = 'home' then logged_in_seconds else 0 end) / 3600.0 as home_logged_in_hours,
+        cast(sum(case when work_mode = 'home' then logged_in_seconds else 0 end) as {{ type_double() }}) / 3600
+            as home_logged_in_hours,
         sum(case when work_mode = 'office' then handled_contact_count else 0 end) as office_handled_contact_count,
-        sum(case when work_mode = 'office' then logged_in_seconds else 0 end) / 3600.0 as office_logged_in_hours
+        cast(sum(case when work_mode = 'office' then logged_in_seconds else 0 end) as {{ type_double() }}) / 3600
+            as office_logged_in_hours
 
     from workforce
     group by activity_date, site_code
