@@ -20,6 +20,7 @@ import pytest
 
 from pipelines.db import frame, read_only
 from pipelines.quality import run_checks
+from pipelines.quality.runner import GX_ON_EMPTY
 from pipelines.schema import ENTITIES
 from tests.partial.conftest import CALLS, CallsOnly
 from tests.support import Pipeline
@@ -104,15 +105,39 @@ def test_checks_pass_and_say_which_sources_are_empty(calls_only: CallsOnly) -> N
     assert not [r for r in run.results if r.suite == "raw.calls" and "agents." in r.column_name]
 
 
-def test_checks_still_fail_on_real_problems(calls_only: CallsOnly, tmp_path: Path) -> None:
-    """On a copy: a negative hold, a call mart share above 1 and a bad row in an empty mart."""
-    copy = tmp_path / "broken.duckdb"
+def warehouse_copy(calls_only: CallsOnly, target: Path) -> Path:
     con = duckdb.connect(str(calls_only.pipeline.warehouse))
     try:
         con.execute("checkpoint")  # everything in the file, nothing left in its WAL
     finally:
         con.close()
-    shutil.copy2(calls_only.pipeline.warehouse, copy)
+    shutil.copy2(calls_only.pipeline.warehouse, target)
+    return target
+
+
+def test_empty_relations_are_judged_as_gx_judges_them(
+    calls_only: CallsOnly, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The runner's no-GX path for empty tables gives GX's own verdicts, rule by rule."""
+    copy = warehouse_copy(calls_only, tmp_path / "copy.duckdb")
+    suites = ["raw.tickets", "marts.mart_backoffice_daily"]
+
+    def verdicts() -> list[tuple[Any, ...]]:
+        run = run_checks(copy, suites=suites)
+        assert sorted(run.suites) == sorted(suites)
+        fields: tuple[str, ...] = ("suite", "expectation", "column_name", "is_success")
+        fields += ("element_count", "unexpected_count", "observed_value", "evaluated_on")
+        return [tuple(getattr(row, name) for name in fields) for row in run.results]
+
+    fast = verdicts()
+    monkeypatch.setenv(GX_ON_EMPTY, "1")
+    assert verdicts() == fast
+    assert [v[1] for v in fast if not v[3]] == ["expect_table_row_count_to_be_between"]
+
+
+def test_checks_still_fail_on_real_problems(calls_only: CallsOnly, tmp_path: Path) -> None:
+    """On a copy: a negative hold, a call mart share above 1 and a bad row in an empty mart."""
+    copy = warehouse_copy(calls_only, tmp_path / "broken.duckdb")
     con = duckdb.connect(str(copy))
     try:
         con.execute(
