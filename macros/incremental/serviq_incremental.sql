@@ -55,6 +55,8 @@
 
 {#- True when this run recomputes only part of the model. -#}
 {% macro serviq_is_partial() -%}
+    {#- dbt unit tests render models without a relation (`this`) -#}
+    {%- if this is none -%}{{ return(false) }}{%- endif -%}
     {{ return(is_incremental() and serviq_incremental_plan().since is not none) }}
 {%- endmacro %}
 
@@ -90,25 +92,81 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- The customers whose episodes an incremental run recomputes, as a
-    subquery of customer ids. Episodes chain without limit (each repeat
-    extends the window), so a new contact can change an episode that began
-    long ago: every episode of a customer with a contact from
-    serviq_recompute_from(0, repeat_window_days) on (new contacts, contacts
-    that new surveys, offers or back-office items point to, and episodes
-    whose censoring can change), and of customers with a back-office item
-    still open (the resolution of their episodes is the end of the data).
-    Models using it carry a `depends_on` comment for both refs. -#}
-{% macro serviq_episode_customers() -%}
-    select recent_contacts.customer_id
-    from {{ ref('int_contacts_unioned') }} as recent_contacts
-    where recent_contacts.contact_date >= {{ serviq_recompute_from(0, var('repeat_window_days')) }}
-        and recent_contacts.customer_id is not null
-    union
-    select pending_contacts.customer_id
-    from {{ ref('stg_serviq__backoffice_items') }} as open_items
-    inner join {{ ref('int_contacts_unioned') }} as pending_contacts
-        on open_items.source_contact_id = pending_contacts.contact_id
-    where open_items.completed_at is null
-        and pending_contacts.customer_id is not null
+{#- The first day of the episode lookback: episodes chain without limit
+    (each repeat extends the window), so what an incremental run
+    recomputes is chosen by customer, from the customers' contacts (or
+    episodes) from this day on: min(S, E) - 8 days, one repeat window
+    before both the earliest new row and the previous end of the data. -#}
+{% macro serviq_episode_recompute_from() -%}
+    {{ serviq_recompute_from(var('repeat_window_days'), var('repeat_window_days')) }}
+{%- endmacro %}
+
+{#- The customers whose episode rows can change, as a subquery of customer
+    ids, read from an episode relation that is already current: those with
+    an episode whose last handled contact started on or after
+    serviq_episode_recompute_from() (a changed episode always has a handled
+    contact after the new row, or is censored near the end), and those with
+    an episode whose resolution is pending (it is the end of the data). -#}
+{% macro serviq_episode_customers(episodes_relation) -%}
+    select changed_episodes.customer_id
+    from {{ episodes_relation }} as changed_episodes
+    where changed_episodes.is_resolution_pending
+        or changed_episodes.last_handled_started_at
+            >= {{ dbt.dateadd('day', -1, serviq_episode_recompute_from()) }}
+{%- endmacro %}
+
+{#- A predicate: `column` is a day whose episode figures an incremental run
+    can change: every day from serviq_episode_recompute_from() on (new
+    episodes, and those that vanished by joining an earlier one), and the
+    days of the episodes serviq_episode_customers() selects (an extended
+    episode keeps its old date). -#}
+{% macro serviq_in_episode_days(column) -%}
+    ({{ column }} >= {{ serviq_episode_recompute_from() }}
+        or {{ column }} in (
+            select changed_episodes.episode_date
+            from {{ ref('fct_episodes') }} as changed_episodes
+            where changed_episodes.is_resolution_pending
+                or changed_episodes.last_handled_started_at
+                    >= {{ dbt.dateadd('day', -1, serviq_episode_recompute_from()) }}
+        ))
+{%- endmacro %}
+
+{#- Pre-hook of incremental marts whose recomputed days are not one date
+    range: delete every stored row of those days first, so that a day left
+    without rows (its only episode joined an earlier one) loses its old
+    ones. With `also_lookback_days`, also every day from
+    serviq_recompute_from(also_lookback_days, also_lookback_days) on. -#}
+{% macro serviq_delete_episode_days(column, also_lookback_days=none) -%}
+    {%- if serviq_is_partial() -%}
+    delete from {{ this }}
+    where {{ serviq_in_episode_days(column) }}
+    {%- if also_lookback_days is not none %}
+        or {{ column }} >= {{ serviq_recompute_from(also_lookback_days, also_lookback_days) }}
+    {%- endif %}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A predicate: the period (`grain_column` = 'week' or 'month', starting
+    on `start_column`) holds a day serviq_in_episode_days() selects, or
+    starts on or after the week / month of that lookback's first day. -#}
+{% macro serviq_in_episode_periods(grain_column, start_column) -%}
+    {%- set recompute_from = serviq_episode_recompute_from() -%}
+    {%- for grain in ['week', 'month'] %}
+    {{ 'or ' if not loop.first }}({{ grain_column }} = '{{ grain }}' and (
+        {{ start_column }} >= cast({{ dbt.date_trunc(grain, recompute_from) }} as date)
+        or {{ start_column }} in (
+            select changed_periods.episode_{{ grain }}
+            from {{ ref('fct_episodes') }} as changed_periods
+            where {{ serviq_in_episode_days('changed_periods.episode_date') }}
+        )
+    ))
+    {%- endfor %}
+{%- endmacro %}
+
+{#- Pre-hook twin of serviq_delete_episode_days for period marts. -#}
+{% macro serviq_delete_episode_periods(grain_column, start_column) -%}
+    {%- if serviq_is_partial() -%}
+    delete from {{ this }}
+    where {{ serviq_in_episode_periods(grain_column, start_column) }}
+    {%- endif -%}
 {%- endmacro %}

@@ -24,10 +24,11 @@ import pytest
 from polars.testing import assert_frame_equal
 
 import pipelines.build
+import pipelines.incremental
 from pipelines.build import build
 from pipelines.db import frame, scalar
 from pipelines.incremental import STATE_TABLE
-from pipelines.settings import Settings
+from pipelines.settings import REPO_ROOT, Settings
 from tests.support import settings_for
 
 DAYS = 21
@@ -85,6 +86,14 @@ def builds(
         return run_dbt(command, settings, dbt_vars, [*extra, "--exclude-resource-type", "test"])
 
     monkeypatch_module.setattr(pipelines.build, "run_dbt", without_data_tests)
+    # others edit models in the same working tree while this runs: one fingerprint
+    # for the test's builds (test_fingerprint_* below checks the real one)
+    project_print = pipelines.incremental.fingerprint(REPO_ROOT, {})
+    monkeypatch_module.setattr(
+        pipelines.incremental,
+        "fingerprint",
+        lambda _project, dbt_vars: project_print + repr(dbt_vars),
+    )
     root = tmp_path_factory.mktemp("incremental")
     generated = root / "generated"
     generate(GeneratorParams(days=DAYS, contacts_per_day=CONTACTS_PER_DAY, seed=SEED), generated)
@@ -158,3 +167,30 @@ def test_every_mart_and_table_equals_a_full_rebuild(
             assert_frame_equal(got, want, check_exact=False, rel_tol=1e-9, abs_tol=1e-9)
         except AssertionError as exc:
             raise AssertionError(f"{table} differs from a full rebuild: {exc}") from None
+
+
+def test_fingerprint_changes_with_the_vars_and_the_time_zone() -> None:
+    fingerprint = pipelines.incremental.fingerprint
+    base = fingerprint(REPO_ROOT, {"reporting_timezone": "Asia/Shanghai"})
+    assert base == fingerprint(REPO_ROOT, {"reporting_timezone": "Asia/Shanghai"})
+    assert base != fingerprint(REPO_ROOT, {"reporting_timezone": "Europe/Berlin"})
+    assert base != fingerprint(
+        REPO_ROOT, {"reporting_timezone": "Asia/Shanghai", "repeat_window_days": 3}
+    )
+    # the plan's own values never force a full build
+    assert base == fingerprint(
+        REPO_ROOT, {"reporting_timezone": "Asia/Shanghai", "incremental_since": "2026-06-01"}
+    )
+
+
+def test_a_changed_model_file_changes_the_fingerprint(tmp_path: Path) -> None:
+    for name in pipelines.incremental.FINGERPRINTED:
+        source = REPO_ROOT / name
+        if source.is_file():
+            shutil.copy2(source, tmp_path / name)
+        else:
+            shutil.copytree(source, tmp_path / name)
+    before = pipelines.incremental.fingerprint(tmp_path, {})
+    model = tmp_path / "models" / "marts" / "volume" / "mart_contacts_daily.sql"
+    model.write_text(model.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert pipelines.incremental.fingerprint(tmp_path, {}) != before

@@ -16,12 +16,11 @@
 ] -%}
 {{ config(**serviq_incremental('customer_id')) }}
 {{ config(post_hook="{{ serviq_refresh_data_end('int_episodes_assembled') }}") }}
--- depends_on: {{ ref('int_contacts_unioned') }}, {{ ref('stg_serviq__backoffice_items') }}
 with episodes as (
 
     select * from {{ ref('int_episodes_assembled') }}
     {%- if serviq_is_partial() %}
-    where customer_id in ({{ serviq_episode_customers() }})
+    where customer_id in ({{ serviq_episode_customers(ref('int_episodes_assembled')) }})
     {%- endif %}
 
 ),

@@ -27,14 +27,17 @@
     shares that count with its next handled contact). -#}
 {{ config(**serviq_incremental('coalesce(customer_id, contact_id)')) }}
 {{ config(post_hook="{{ serviq_refresh_data_end('int_contacts_cut_at_data_end') }}") }}
--- depends_on: {{ ref('int_contacts_unioned') }}, {{ ref('stg_serviq__backoffice_items') }}
 with contacts as (
 
     select * from {{ ref('int_contacts_cut_at_data_end') }}
     {%- if serviq_is_partial() %}
     -- whole histories of the customers concerned; contacts without a
     -- customer stand alone
-    where customer_id in ({{ serviq_episode_customers() }})
+    where customer_id in (
+        select recent_contacts.customer_id
+        from {{ ref('int_contacts_cut_at_data_end') }} as recent_contacts
+        where recent_contacts.contact_date >= {{ serviq_episode_recompute_from() }}
+    )
         or (customer_id is null and contact_date >= {{ serviq_recompute_from() }})
     {%- endif %}
 

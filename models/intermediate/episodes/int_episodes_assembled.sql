@@ -6,13 +6,24 @@
     of the data. -#}
 {{ config(**serviq_incremental('customer_id')) }}
 {{ config(post_hook="{{ serviq_refresh_data_end('int_contacts_grouped_to_episodes') }}") }}
--- depends_on: {{ ref('int_contacts_unioned') }}, {{ ref('stg_serviq__backoffice_items') }}
 with members as (
 
     select * from {{ ref('int_contacts_grouped_to_episodes') }}
     where episode_id is not null
     {%- if serviq_is_partial() %}
-        and customer_id in ({{ serviq_episode_customers() }})
+        -- customers with a contact in the lookback (new ones, those new rows
+        -- point to, censoring near the end) or a back-office item still open
+        and customer_id in (
+            select recent_contacts.customer_id
+            from {{ ref('int_contacts_grouped_to_episodes') }} as recent_contacts
+            where recent_contacts.contact_date >= {{ serviq_episode_recompute_from() }}
+            union
+            select pending_contacts.customer_id
+            from {{ ref('stg_serviq__backoffice_items') }} as open_items
+            inner join {{ ref('int_contacts_grouped_to_episodes') }} as pending_contacts
+                on open_items.source_contact_id = pending_contacts.contact_id
+            where open_items.completed_at is null
+        )
     {%- endif %}
 
 ),

@@ -5,7 +5,6 @@
     fct_contacts. Dimensions are those of the first handled contact. -#}
 {{ config(**serviq_incremental('customer_ref')) }}
 {{ config(post_hook="{{ serviq_refresh_data_end('int_episodes_scored_for_effort') }}") }}
--- depends_on: {{ ref('int_contacts_unioned') }}, {{ ref('stg_serviq__backoffice_items') }}
 with scored as (
 
     select * from {{ ref('int_episodes_scored_for_effort') }}
@@ -13,7 +12,8 @@ with scored as (
     -- the key is the 8-character customer_ref: every customer sharing a
     -- ref with a customer concerned is rewritten too
     where left(customer_id, 8) in (
-        select left(customer_id, 8) from ({{ serviq_episode_customers() }}) as concerned
+        select left(concerned.customer_id, 8)
+        from ({{ serviq_episode_customers(ref('int_episodes_scored_for_effort')) }}) as concerned
     )
     {%- endif %}
 

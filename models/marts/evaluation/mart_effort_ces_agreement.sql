@@ -18,9 +18,16 @@
     'backoffice_handoffs_normalised',
     'elapsed_hours_normalised',
 ] -%}
+{{ config(**serviq_incremental(['period_grain', 'period_start_date', 'measure'])) }}
+{{ config(pre_hook="{{ serviq_delete_episode_periods('period_grain', 'period_start_date') }}") }}
 with episodes as (
 
     select * from {{ ref('fct_episodes') }}
+    {%- if serviq_is_partial() %}
+    -- every episode of each week and month an incremental run recomputes
+    where {{ serviq_in_episode_periods("'week'", 'episode_week') }}
+        or {{ serviq_in_episode_periods("'month'", 'episode_month') }}
+    {%- endif %}
 
 ),
 
@@ -58,6 +65,9 @@ by_period as (
         measure_value,
         ces_mean_score
     from measured
+    {%- if serviq_is_partial() %}
+    where {{ serviq_in_episode_periods("'week'", 'episode_week') }}
+    {%- endif %}
 
     union all
 
@@ -68,6 +78,9 @@ by_period as (
         measure_value,
         ces_mean_score
     from measured
+    {%- if serviq_is_partial() %}
+    where {{ serviq_in_episode_periods("'month'", 'episode_month') }}
+    {%- endif %}
 
 ),
 

@@ -8,9 +8,14 @@
       component (each *_sum / effort_index_mean_denominator).
     Sums only, so any period or dimension re-aggregates exactly. By agent:
     mart_evaluation_agent_daily. -#}
+{{ config(**serviq_incremental('episode_date')) }}
+{{ config(pre_hook="{{ serviq_delete_episode_days('episode_date') }}") }}
 with episodes as (
 
     select * from {{ ref('fct_episodes') }}
+    {%- if serviq_is_partial() %}
+    where {{ serviq_in_episode_days('episode_date') }}
+    {%- endif %}
 
 ),
 

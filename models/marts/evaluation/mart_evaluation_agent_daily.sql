@@ -23,21 +23,38 @@
     'harm_rate_numerator', 'harm_rate_denominator', 'harm_censored_offer_count',
 ] -%}
 {%- set all_measures = episode_measures + proactive_measures + value_measures -%}
+{{ config(**serviq_incremental('contact_date')) }}
+{{ config(pre_hook="{{ serviq_delete_episode_days('contact_date', 2 * var('value_window_days')) }}") }}
 with episodes as (
 
     select * from {{ ref('fct_episodes') }}
+    {%- if serviq_is_partial() %}
+    -- the episode days, and the value models' lookback (the longest)
+    where {{ serviq_in_episode_days('episode_date') }}
+        or episode_date >= {{ serviq_recompute_from(2 * var('value_window_days'), 2 * var('value_window_days')) }}
+    {%- endif %}
 
 ),
 
 proactive_flagged as (
 
     select * from {{ ref('int_contacts_flagged_for_proactive') }}
+    {%- if serviq_is_partial() %}
+    -- the episode days, and the value models' lookback (the longest)
+    where {{ serviq_in_episode_days('contact_date') }}
+        or contact_date >= {{ serviq_recompute_from(2 * var('value_window_days'), 2 * var('value_window_days')) }}
+    {%- endif %}
 
 ),
 
 contacts_valued as (
 
     select * from {{ ref('int_service_contacts_valued') }}
+    {%- if serviq_is_partial() %}
+    -- the episode days, and the value models' lookback (the longest)
+    where {{ serviq_in_episode_days('contact_date') }}
+        or contact_date >= {{ serviq_recompute_from(2 * var('value_window_days'), 2 * var('value_window_days')) }}
+    {%- endif %}
 
 ),
 

@@ -6,15 +6,23 @@
     counted beside it. Re-aggregate by summing the columns over any period
     (episode_week, episode_month) or dimension. By agent:
     mart_evaluation_agent_daily. -#}
+{{ config(**serviq_incremental('episode_date')) }}
+{{ config(pre_hook="{{ serviq_delete_episode_days('episode_date') }}") }}
 with episodes as (
 
     select * from {{ ref('fct_episodes') }}
+    {%- if serviq_is_partial() %}
+    where {{ serviq_in_episode_days('episode_date') }}
+    {%- endif %}
 
 ),
 
 contacts as (
 
     select * from {{ ref('int_contacts_cut_at_data_end') }}
+    {%- if serviq_is_partial() %}
+    where {{ serviq_in_episode_days('contact_date') }}
+    {%- endif %}
 
 ),
 
