@@ -49,7 +49,7 @@ create table if not exists {STATE_TABLE} (
 )
 """
 PLAN_TABLE = "audit.dbt_build_plan"
-INCREMENTAL_VARS = ("incremental_since", "incremental_previous_end")
+INCREMENTAL_VARS = ("incremental_since", "incremental_previous_end", "incremental_loads_after")
 # Project folders whose content decides what every model computes.
 FINGERPRINTED = ("models", "macros", "seeds", "dbt_project.yml")
 # Raw entities whose rows point at a contact (column holding the contact id).
@@ -73,6 +73,7 @@ class BuildPlan:
     data_end_date: dt.date | None = None
     since: dt.date | None = None
     previous_end: dt.date | None = None
+    loads_after: dt.datetime | None = None  # the previous build's watermark
     dbt_vars: dict[str, Any] = field(default_factory=dict)  # none yet: the plan is a table
 
 
@@ -193,7 +194,7 @@ def plan_build(
             # nothing new: start after the data, so only end windows are redone
             since = since or previous_end + dt.timedelta(days=1)
             plan.full_refresh, plan.mode, plan.reason = False, "incremental", "new loads"
-            plan.since, plan.previous_end = since, previous_end
+            plan.since, plan.previous_end, plan.loads_after = since, previous_end, watermark
         return plan
     finally:
         _write_plan(con, plan)
@@ -208,8 +209,9 @@ def _write_plan(con: duckdb.DuckDBPyConnection, plan: BuildPlan) -> None:
         return
     con.execute(
         f"create table {PLAN_TABLE} as select cast(? as date) as incremental_since, "
-        "cast(? as date) as incremental_previous_end",
-        [plan.since, plan.previous_end],
+        "cast(? as date) as incremental_previous_end, "
+        "cast(? as timestamptz) as incremental_loads_after",
+        [plan.since, plan.previous_end, plan.loads_after],
     )
 
 

@@ -33,20 +33,24 @@
     }) }}
 {%- endmacro %}
 
-{#- The plan of this build: {'since': date or none, 'previous_end': date or none}. -#}
+{#- The plan of this build: {'since': date, 'previous_end': date, 'loads_after':
+    timestamp with time zone}, each none on a full build. -#}
 {% macro serviq_incremental_plan() -%}
     {%- set plan = {
         'since': var('incremental_since', none),
         'previous_end': var('incremental_previous_end', none),
+        'loads_after': var('incremental_loads_after', none),
     } -%}
     {%- if plan.since is none and execute -%}
         {%- set relation = adapter.get_relation(
             database=target.database, schema='audit', identifier='dbt_build_plan') -%}
         {%- if relation is not none -%}
-            {%- set rows = run_query(
-                'select incremental_since, incremental_previous_end from ' ~ relation).rows -%}
+            {%- set rows = run_query('select incremental_since, incremental_previous_end, '
+                ~ 'incremental_loads_after from ' ~ relation).rows -%}
             {%- if rows | length > 0 -%}
-                {%- do plan.update({'since': rows[0][0], 'previous_end': rows[0][1]}) -%}
+                {%- do plan.update({
+                    'since': rows[0][0], 'previous_end': rows[0][1], 'loads_after': rows[0][2],
+                }) -%}
             {%- endif -%}
         {%- endif -%}
     {%- endif -%}

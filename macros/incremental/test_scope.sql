@@ -1,0 +1,63 @@
+{#- Incremental builds test what they wrote (DECISIONLOG.md, "Incremental
+    builds"). dbt wraps the model of every generic data test in
+    get_where_subquery(); on an incremental build this override adds a
+    filter to the test's `where`:
+    - raw tables (source tests) and staging views: the rows of loads
+      finished after the previous build (ingestion already refuses a key
+      loaded by an earlier file, so uniqueness across loads holds);
+    - incremental models: rows from the widest lookback any model uses
+      (value: two value windows before the earliest new day and the
+      previous end) on, by the first of contact_date, episode_date,
+      period_start_date documented for the model (null dates kept).
+    Tables rebuilt whole, and singular tests, are tested whole; full
+    builds test everything. -#}
+{% macro default__get_where_subquery(relation) -%}
+    {%- set conditions = [] -%}
+    {%- set where = config.get('where', '') -%}
+    {%- if where -%}{%- do conditions.append('(' ~ where ~ ')') -%}{%- endif -%}
+    {%- set scope = serviq_test_scope(relation) -%}
+    {%- if scope -%}{%- do conditions.append('(' ~ scope ~ ')') -%}{%- endif -%}
+    {%- if conditions -%}
+        {%- set filtered -%}
+            (select * from {{ relation }} where {{ conditions | join(' and ') }}) dbt_subquery
+        {%- endset -%}
+        {%- do return(filtered) -%}
+    {%- endif -%}
+    {%- do return(relation) -%}
+{%- endmacro %}
+
+{% macro serviq_test_scope(relation) -%}
+    {%- if not execute or target.type == 'spark' or relation.schema is none -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set plan = serviq_incremental_plan() -%}
+    {%- if plan.since is none or plan.loads_after is none -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set new_loads -%}
+        (select new_loads.load_id from audit.load_audit as new_loads
+         where new_loads.finished_at > cast('{{ plan.loads_after }}' as timestamp with time zone))
+    {%- endset -%}
+    {%- if relation.schema == 'raw' -%}
+        {{ return('_load_id in ' ~ new_loads) }}
+    {%- endif -%}
+    {%- set tested = graph.nodes.values() | selectattr('resource_type', 'equalto', 'model')
+        | selectattr('alias', 'equalto', relation.identifier) | list -%}
+    {%- if tested | length != 1 -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set node = tested[0] -%}
+    {%- if node.config.materialized == 'view' and 'load_id' in node.columns -%}
+        {{ return('load_id in ' ~ new_loads) }}
+    {%- endif -%}
+    {%- if node.config.materialized != 'incremental' -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set widest = 2 * var('value_window_days') -%}
+    {%- for column in ['contact_date', 'episode_date', 'period_start_date'] -%}
+        {%- if column in node.columns -%}
+            {{ return('(' ~ column ~ ' is null or ' ~ column ~ ' >= ' ~ serviq_recompute_from(widest, widest) ~ ')') }}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return('') }}
+{%- endmacro %}
