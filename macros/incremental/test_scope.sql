@@ -15,8 +15,11 @@
     {%- set conditions = [] -%}
     {%- set where = config.get('where', '') -%}
     {%- if where -%}{%- do conditions.append('(' ~ where ~ ')') -%}{%- endif -%}
-    {%- set scope = serviq_test_scope(relation) -%}
-    {%- if scope -%}{%- do conditions.append('(' ~ scope ~ ')') -%}{%- endif -%}
+    {#- parsing renders tests in a context without the project's macros -#}
+    {%- if execute -%}
+        {%- set scope = serviq_test_scope(relation) -%}
+        {%- if scope -%}{%- do conditions.append('(' ~ scope ~ ')') -%}{%- endif -%}
+    {%- endif -%}
     {%- if conditions -%}
         {%- set filtered -%}
             (select * from {{ relation }} where {{ conditions | join(' and ') }}) dbt_subquery
