@@ -53,6 +53,10 @@ SERVER_SETTINGS: dict[str, str] = {
     "dynamic_shared_memory_type": "mmap",
     "max_wal_size": "4GB",
     "logging_collector": "off",
+    # The planner has no statistics for CTE scans and estimates them at a
+    # few rows; self-joins of materialised CTEs (episodes, attempts) then
+    # become nested loops that never finish at 1M contacts (DECISIONLOG).
+    "enable_nestloop": "off",
 }
 
 _DUCKDB_TO_POSTGRES = {
