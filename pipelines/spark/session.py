@@ -33,9 +33,9 @@ class SessionOptions:
     master: str = "local[2]"
     shuffle_partitions: int = 2
     driver_memory: str = "2g"
-    # whole-stage code generation pays a compile per query: worth it on
-    # millions of rows, not on the few thousand a test builds
-    codegen: bool = True
+    # small data (tests, demos): whole-stage code generation and the JIT's
+    # optimising compiler cost more CPU than the few thousand rows they speed up
+    small_data: bool = False
 
     @classmethod
     def from_env(cls) -> SessionOptions:
@@ -44,7 +44,7 @@ class SessionOptions:
             master=os.environ.get("SERVIQ_SPARK_MASTER", f"local[{cores}]"),
             shuffle_partitions=int(os.environ.get("SERVIQ_SPARK_SHUFFLE_PARTITIONS", "2")),
             driver_memory=os.environ.get("SERVIQ_SPARK_DRIVER_MEMORY", "2g"),
-            codegen=os.environ.get("SERVIQ_SPARK_CODEGEN", "true").lower() != "false",
+            small_data=os.environ.get("SERVIQ_SPARK_SMALL_DATA", "").lower() in ("1", "true"),
         )
 
 
@@ -56,6 +56,8 @@ def session_config(home: Path, options: SessionOptions) -> dict[str, str]:
     """Every setting of the local session (also what docs/scale-out.md lists)."""
     scratch = spark_home(home)
     java_options = f"-Duser.timezone=UTC -Dlog4j2.configurationFile={LOG4J.as_uri()}"
+    if options.small_data:
+        java_options += " -XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
     return {
         "spark.master": options.master,
         "spark.app.name": "serviq",
@@ -71,8 +73,8 @@ def session_config(home: Path, options: SessionOptions) -> dict[str, str]:
         "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
         "spark.sql.parquet.mergeSchema": "true",
         "spark.sql.ansi.enabled": "false",  # dbt-spark sets the same on every cursor
-        "spark.sql.adaptive.enabled": "true" if options.codegen else "false",
-        "spark.sql.codegen.wholeStage": "true" if options.codegen else "false",
+        "spark.sql.adaptive.enabled": "false" if options.small_data else "true",
+        "spark.sql.codegen.wholeStage": "false" if options.small_data else "true",
         "spark.local.dir": str(scratch / "tmp"),
     }
 
