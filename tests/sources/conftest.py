@@ -1,26 +1,37 @@
-"""One warehouse holding all four sample exports, loaded and built once.
+"""One warehouse holding all four sample exports, loaded and built once per test run.
 
 Asterisk queue_log, Amazon Connect CTRs, Zendesk tickets and the awkward
 GBK export each go through `ingest` with their own mapping into the same
 warehouse (their calls are told apart by queue, the tickets by channel),
 then one `dbt build` of the marts the tests read and everything upstream.
+
+Built once per test run, whatever the number of xdist workers: the first
+worker to need it builds it under a file lock in the run's shared temporary
+folder (dbt in a child process, so no connection stays open), and every
+worker then works on its own copy of the finished file.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from pipelines.ingest import IngestReport, ingest
+from pipelines.ingest import ingest
 from pipelines.settings import Settings
 from pipelines.sources.mapping import builtin_mapping, load_mapping
 from tests.support import settings_for
 
+REPO = Path(__file__).resolve().parents[2]
 SAMPLES = Path(__file__).resolve().parent / "samples"
-DOCS_EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
+DOCS_EXAMPLES = REPO / "docs" / "examples"
 
 # (name, mapping file, landing folder)
 SOURCES: tuple[tuple[str, Path, Path], ...] = (
@@ -31,42 +42,88 @@ SOURCES: tuple[tuple[str, Path, Path], ...] = (
 )
 MARTS = "+mart_hotline_daily +mart_fcr_daily"
 
+# the marts read here and everything upstream, with the data tests whose
+# every parent is built (tests of other marts would need their tables)
+BUILD = f"""
+from pathlib import Path
+from pipelines.build import run_dbt
+from tests.support import settings_for
+result = run_dbt(
+    "build",
+    settings_for(Path({{home!r}})),
+    extra=["--select", *{MARTS.split()!r}, "--indirect-selection", "cautious",
+           "--exclude-resource-type", "unit_test"],
+)
+assert not result.failed, result.failed
+"""
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """What one source's ingest run reported."""
+
+    rows_loaded: int
+    rows_quarantined: int
+
 
 @dataclass
 class SourcesWarehouse:
     settings: Settings
-    reports: dict[str, IngestReport]
+    reports: dict[str, Loaded]
 
     @property
     def warehouse(self) -> Path:
         return self.settings.warehouse
 
 
+@contextlib.contextmanager
+def _exclusive(lock: Path) -> Iterator[None]:
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: each worker builds its own
+        yield
+        return
+    with lock.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _build(home: Path) -> None:
+    settings = settings_for(home)
+    key = settings.require_pii_key()
+    reports = {}
+    for name, mapping, landing in SOURCES:
+        report = ingest(settings.warehouse, landing, load_mapping(mapping), key)
+        reports[name] = {
+            "rows_loaded": report.rows_loaded,
+            "rows_quarantined": report.rows_quarantined,
+        }
+    completed = subprocess.run(
+        [sys.executable, "-c", BUILD.format(home=str(home))],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0, (completed.stdout + completed.stderr)[-3000:]
+    (home / "reports.json").write_text(json.dumps(reports), encoding="utf-8")
+
+
 @pytest.fixture(scope="session")
 def sources_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SourcesWarehouse]:
-    from pipelines.build import run_dbt
-
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if base.name.startswith("popen-gw") else base
+    built = shared / "sources-built"
+    with _exclusive(shared / "sources-built.lock"):
+        if not (built / "reports.json").exists():
+            shutil.rmtree(built, ignore_errors=True)
+            built.mkdir(parents=True)
+            _build(built)
     settings = settings_for(tmp_path_factory.mktemp("sources"))
-    key = settings.require_pii_key()
-    reports = {
-        name: ingest(settings.warehouse, landing, load_mapping(mapping), key)
-        for name, mapping, landing in SOURCES
-    }
-    # the marts read here and everything upstream, with the data tests whose
-    # every parent is built (tests of other marts would need their tables)
-    result = run_dbt(
-        "build",
-        settings,
-        extra=[
-            "--select",
-            *MARTS.split(),
-            "--indirect-selection",
-            "cautious",
-            "--exclude-resource-type",
-            "unit_test",
-        ],
-    )
-    assert not result.failed, result.failed
-    # dbt keeps this process's (read-write) connection to the warehouse open:
-    # the tests connect with the same configuration, which shares it
+    shutil.copyfile(settings_for(built).warehouse, settings.warehouse)
+    raw = json.loads((built / "reports.json").read_text(encoding="utf-8"))
+    reports = {name: Loaded(**values) for name, values in raw.items()}
     yield SourcesWarehouse(settings=settings, reports=reports)
