@@ -58,7 +58,7 @@ class EntityMapping(BaseModel):
     encoding: str = "utf-8"
     delimiter: str | None = None
     header: bool = True
-    skip_rows: int = 0
+    skip_rows: int = Field(default=0, ge=0)
     timestamp_format: str = "%Y-%m-%d %H:%M:%S"
     date_format: str = "%Y-%m-%d"
     timezone: str | None = None
@@ -146,6 +146,11 @@ class EntityMapping(BaseModel):
             raise ValueError(f"unknown adapter {value!r} (known: {', '.join(sorted(ADAPTERS))})")
         return value
 
+    @field_validator("timezone")
+    @classmethod
+    def _entity_zone(cls, value: str | None) -> str | None:
+        return None if value is None else known_zone(value)
+
     @field_validator("encoding")
     @classmethod
     def _known_encoding(cls, value: str) -> str:
@@ -180,6 +185,19 @@ class EntityMapping(BaseModel):
         return derived
 
 
+def known_zone(value: str) -> str:
+    """An IANA time zone name, or a validation error saying so."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone {value!r} (use an IANA name such as Asia/Shanghai or UTC)"
+        ) from None
+    return value
+
+
 def _text(value: object) -> object:
     """A YAML scalar as the text it stands for in an export (bool as true/false)."""
     if isinstance(value, bool):
@@ -206,6 +224,11 @@ class SourceMapping(BaseModel):
     description: str = ""
     timezone: str = "Asia/Shanghai"
     entities: dict[str, EntityMapping]
+
+    @field_validator("timezone")
+    @classmethod
+    def _source_zone(cls, value: str) -> str:
+        return known_zone(value)
 
     @field_validator("entities")
     @classmethod

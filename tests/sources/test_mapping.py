@@ -48,6 +48,7 @@ CONSTANTS = {"direction": "inbound", "initiated_by": "customer"}
             "column 'phone' carries personal data",
         ),
         ({"files": "*.csv", "adapter": "genesys"}, "unknown adapter 'genesys'"),
+        ({"files": "*.csv", "timezone": "Beijing"}, "unknown time zone 'Beijing'"),
         (
             {"files": "*.csv", "columns": {"outcome": "x"}, "expressions": {"outcome": "'a'"}},
             "both an expression and a column",
