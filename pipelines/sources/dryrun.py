@@ -151,9 +151,8 @@ def _time_span(good: pl.DataFrame, ent: Entity, timezone: str) -> str:
         or good[ent.event_time].null_count() == good.height
     ):
         return ""
-    local = good[ent.event_time].dt.convert_time_zone(timezone)
-    first, last = local.min(), local.max()
-    return f"{ent.event_time} from {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} ({timezone})"
+    local = good[ent.event_time].dt.convert_time_zone(timezone).dt.strftime("%Y-%m-%d %H:%M")
+    return f"{ent.event_time} from {local.min()} to {local.max()} ({timezone})"
 
 
 def _value_counts(good: pl.DataFrame, ent: Entity) -> dict[str, str]:
