@@ -152,7 +152,8 @@ def _time_span(good: pl.DataFrame, ent: Entity, timezone: str) -> str:
     ):
         return ""
     local = good[ent.event_time].dt.convert_time_zone(timezone).dt.strftime("%Y-%m-%d %H:%M")
-    return f"{ent.event_time} from {local.min()} to {local.max()} ({timezone})"
+    first, last = str(local.min()), str(local.max())
+    return f"{ent.event_time} from {first} to {last} ({timezone})"
 
 
 def _value_counts(good: pl.DataFrame, ent: Entity) -> dict[str, str]:
