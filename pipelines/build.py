@@ -132,6 +132,9 @@ def build(
         plan = plan_build(settings, dbt_vars, full_refresh)
         full_refresh = plan.full_refresh
         dbt_vars = {**(dbt_vars or {}), **plan.dbt_vars}
+        if not full_refresh:
+            # seeds are in the fingerprint: unchanged since the last build
+            extra += ["--exclude-resource-type", "seed"]
     if full_refresh:
         extra.append("--full-refresh")
     if target:
