@@ -88,7 +88,7 @@ def canonical_frame(ent: Entity, rows: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _partition_dates(ent: Entity, rows: pl.DataFrame, load_date: dt.date | None) -> pl.Series:
+def _partition_date(ent: Entity, load_date: dt.date | None) -> pl.Expr:
     column = partition_field(ent)
     if column is None:
         if load_date is None:
@@ -96,7 +96,7 @@ def _partition_dates(ent: Entity, rows: pl.DataFrame, load_date: dt.date | None)
         day = pl.lit(load_date.isoformat())
     else:
         day = pl.col(column).dt.convert_time_zone("UTC").dt.date().cast(pl.String)
-    return rows.select(day.fill_null("__none__").alias(PARTITION_COLUMN))[PARTITION_COLUMN]
+    return day.fill_null("__none__").alias(PARTITION_COLUMN)
 
 
 def write_raw_zone(
@@ -115,10 +115,9 @@ def write_raw_zone(
     data = canonical_frame(ent, rows)
     if data.height == 0:
         return []
-    dates = _partition_dates(ent, data, load_date)
     written: list[Path] = []
     for day, part in (
-        data.with_columns(dates)
+        data.with_columns(_partition_date(ent, load_date))
         .partition_by(PARTITION_COLUMN, as_dict=True, maintain_order=True)
         .items()
     ):
@@ -235,7 +234,7 @@ def _present_parts(root: Path, entity: str) -> set[str]:
 def sync_raw_zone(warehouse: Path, root: Path) -> SyncReport:
     """Export every loaded file missing from the raw zone; drop parts DuckDB no longer has."""
     report = SyncReport()
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = _connect(warehouse)
     try:
         if not _has_audit(con):
             return report
@@ -244,6 +243,14 @@ def sync_raw_zone(warehouse: Path, root: Path) -> SyncReport:
     finally:
         con.close()
     return report
+
+
+def _connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.ConnectionException:
+        # this process already has the file open read-write (dbt in-process)
+        return duckdb.connect(str(warehouse))
 
 
 def _has_audit(con: duckdb.DuckDBPyConnection) -> bool:

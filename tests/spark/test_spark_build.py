@@ -34,6 +34,16 @@ def _java_available() -> bool:
     return shutil.which("java") is not None
 
 
+def _copy_warehouse(source: Path, target: Path) -> None:
+    """Copy a DuckDB file this process may hold open (dbt in-process): checkpoint first."""
+    con = duckdb.connect(str(source))
+    try:
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    shutil.copyfile(source, target)
+
+
 def _tables(warehouse: Path, schema: str) -> dict[str, pl.DataFrame]:
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
@@ -123,12 +133,16 @@ def test_spark_builds_every_mart_equal_to_duckdb(
 
     home = tmp_path_factory.mktemp("spark")
     settings = settings_for(home)
-    shutil.copyfile(small_pipeline.warehouse, settings.warehouse)
+    # two copies of the fixture's build file: the DuckDB reference, and the
+    # file the Spark build loads its marts into
+    reference_file = home / "reference.duckdb"
+    _copy_warehouse(small_pipeline.warehouse, reference_file)
+    _copy_warehouse(small_pipeline.warehouse, settings.warehouse)
     raw_zone = home / "raw_zone"
-    sync = sync_raw_zone(small_pipeline.warehouse, raw_zone)
+    sync = sync_raw_zone(reference_file, raw_zone)
     assert sync.rows_written > 0
     # idempotent: a second sync finds every part in place
-    assert sync_raw_zone(small_pipeline.warehouse, raw_zone).files_written == 0
+    assert sync_raw_zone(reference_file, raw_zone).files_written == 0
 
     # the one Spark session of the test run, sized for a few thousand rows
     get_session(home, SessionOptions(master="local[2]", shuffle_partitions=2, small_data=True))
@@ -139,7 +153,7 @@ def test_spark_builds_every_mart_equal_to_duckdb(
     print(f"spark build seconds: {result.seconds}")
     assert not result.dbt.failed
 
-    reference = _tables(small_pipeline.warehouse, "marts")
+    reference = _tables(reference_file, "marts")
     built = _tables(settings.warehouse, "marts")
     assert set(built) == set(reference), set(built) ^ set(reference)
     assert any(name.startswith("mart_") for name in reference)
