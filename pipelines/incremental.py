@@ -49,7 +49,13 @@ create table if not exists {STATE_TABLE} (
 )
 """
 PLAN_TABLE = "audit.dbt_build_plan"
-INCREMENTAL_VARS = ("incremental_since", "incremental_previous_end", "incremental_loads_after")
+INCREMENTAL_VARS = (
+    "incremental_since",
+    "incremental_previous_end",
+    "incremental_loads_after",
+    "incremental_complaints_since",
+    "incremental_pointed_days",
+)
 # Project folders whose content decides what every model computes.
 FINGERPRINTED = ("models", "macros", "seeds", "dbt_project.yml")
 # Raw entities whose rows point at a contact (column holding the contact id).
@@ -74,6 +80,8 @@ class BuildPlan:
     since: dt.date | None = None
     previous_end: dt.date | None = None
     loads_after: dt.datetime | None = None  # the previous build's watermark
+    complaints_since: dt.date | None = None
+    pointed_days: list[dt.date] = field(default_factory=list)
     dbt_vars: dict[str, Any] = field(default_factory=dict)  # none yet: the plan is a table
 
 
@@ -112,24 +120,30 @@ def _contacts_sql(raw: set[str]) -> str | None:
 
 
 def _touched_sql(raw: set[str], contacts: str) -> str:
-    """Every instant a row loaded after the watermark touches."""
+    """Each local day a row loaded after the watermark touches, by kind.
+
+    kind `contact`: a new contact's own day; `pointed`: the day of a contact
+    that a new survey, offer, complaint or back-office item points to;
+    `complaint`: a new complaint's own day (the harm check looks back from it).
+    """
     new = "(select load_id from new_loads)"
-    parts = [f"select started_at as touched_at from contacts where _load_id in {new}"]
+    parts = [f"select 'contact' as kind, started_at from contacts where _load_id in {new}"]
     for entity, pointer in CONTACT_POINTERS.items():
         if entity not in raw:
             continue
         parts.append(
-            f"select contacts.started_at from raw.{entity} as pointing "
+            f"select 'pointed', contacts.started_at from raw.{entity} as pointing "
             f"inner join contacts on pointing.{pointer} = contacts.contact_id "
             f"where pointing._load_id in {new}"
         )
     if "complaints" in raw:
-        parts.append(f"select received_at from raw.complaints where _load_id in {new}")
+        parts.append(f"select 'complaint', received_at from raw.complaints where _load_id in {new}")
     return (
         "with new_loads as (select load_id from audit.load_audit "
         "where status = 'loaded' and finished_at > ?), "
         f"contacts as ({contacts}), touched as ({' union all '.join(parts)}) "
-        "select min(cast(timezone(?, touched_at) as date)) from touched"
+        "select distinct kind, cast(timezone(?, started_at) as date) as day from touched "
+        "order by kind, day"
     )
 
 
@@ -188,17 +202,30 @@ def plan_build(
         elif _agents_loaded_since(con, watermark):
             plan.reason = "agents loaded"
         else:
-            since = con.execute(
+            touched = con.execute(
                 _touched_sql(raw, contacts), [watermark, settings.timezone]
-            ).fetchone()[0]
-            # nothing new: start after the data, so only end windows are redone
-            since = since or previous_end + dt.timedelta(days=1)
+            ).fetchall()
             plan.full_refresh, plan.mode, plan.reason = False, "incremental", "new loads"
-            plan.since, plan.previous_end, plan.loads_after = since, previous_end, watermark
+            plan.previous_end, plan.loads_after = previous_end, watermark
+            _set_days(plan, touched)
         return plan
     finally:
         _write_plan(con, plan)
         con.close()
+
+
+def _set_days(plan: BuildPlan, touched: list[tuple[str, dt.date]]) -> None:
+    """since = the earliest new contact's day (nothing new: the day after the
+    previous end, so only end windows are redone); pointed days before it
+    are listed one by one rather than moving it back (a complaint about a
+    contact of five weeks ago would otherwise redo five weeks)."""
+    days: dict[str, list[dt.date]] = {}
+    for kind, day in touched:
+        days.setdefault(kind, []).append(day)
+    assert plan.previous_end is not None
+    plan.since = min(days.get("contact", []), default=plan.previous_end + dt.timedelta(days=1))
+    plan.complaints_since = min(days.get("complaint", []), default=None)
+    plan.pointed_days = sorted({day for day in days.get("pointed", []) if day < plan.since})
 
 
 def _write_plan(con: duckdb.DuckDBPyConnection, plan: BuildPlan) -> None:
@@ -210,8 +237,16 @@ def _write_plan(con: duckdb.DuckDBPyConnection, plan: BuildPlan) -> None:
     con.execute(
         f"create table {PLAN_TABLE} as select cast(? as date) as incremental_since, "
         "cast(? as date) as incremental_previous_end, "
-        "cast(? as timestamptz) as incremental_loads_after",
-        [plan.since, plan.previous_end, plan.loads_after],
+        "cast(? as timestamptz) as incremental_loads_after, "
+        "cast(? as date) as incremental_complaints_since, "
+        "cast(? as varchar) as incremental_pointed_days",
+        [
+            plan.since,
+            plan.previous_end,
+            plan.loads_after,
+            plan.complaints_since,
+            ",".join(day.isoformat() for day in plan.pointed_days),
+        ],
     )
 
 

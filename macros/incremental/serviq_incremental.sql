@@ -40,16 +40,20 @@
         'since': var('incremental_since', none),
         'previous_end': var('incremental_previous_end', none),
         'loads_after': var('incremental_loads_after', none),
+        'complaints_since': var('incremental_complaints_since', none),
+        'pointed_days': var('incremental_pointed_days', ''),
     } -%}
     {%- if plan.since is none and execute -%}
         {%- set relation = adapter.get_relation(
             database=target.database, schema='audit', identifier='dbt_build_plan') -%}
         {%- if relation is not none -%}
             {%- set rows = run_query('select incremental_since, incremental_previous_end, '
-                ~ 'incremental_loads_after from ' ~ relation).rows -%}
+                ~ 'incremental_loads_after, incremental_complaints_since, '
+                ~ 'incremental_pointed_days from ' ~ relation).rows -%}
             {%- if rows | length > 0 -%}
                 {%- do plan.update({
                     'since': rows[0][0], 'previous_end': rows[0][1], 'loads_after': rows[0][2],
+                    'complaints_since': rows[0][3], 'pointed_days': rows[0][4] or '',
                 }) -%}
             {%- endif -%}
         {%- endif -%}
@@ -69,10 +73,14 @@
     reaches older ones, e.g. a repeat window), and, for a model with
     censoring or other figures that depend on the end of the data, never
     later than `end_window_days` before the previous end of the data. -#}
-{% macro serviq_recompute_from(lookback_days=0, end_window_days=none) -%}
+{% macro serviq_recompute_from(lookback_days=0, end_window_days=none, with_complaints=false) -%}
     {%- set one_day = modules.datetime.timedelta(days=1) -%}
     {%- set plan = serviq_incremental_plan() -%}
     {%- set since = modules.datetime.date.fromisoformat((plan.since | string)[:10]) -%}
+    {%- if with_complaints and plan.complaints_since is not none -%}
+        {%- set complaints_since = modules.datetime.date.fromisoformat((plan.complaints_since | string)[:10]) -%}
+        {%- if complaints_since < since -%}{%- set since = complaints_since -%}{%- endif -%}
+    {%- endif -%}
     {%- set start = since - (lookback_days + 1) * one_day if lookback_days else since -%}
     {%- set previous_end = plan.previous_end -%}
     {%- if end_window_days is not none and previous_end is not none -%}
@@ -117,6 +125,7 @@
     where changed_episodes.is_resolution_pending
         or changed_episodes.last_handled_started_at
             >= {{ dbt.dateadd('day', -1, serviq_episode_recompute_from()) }}
+        or {{ serviq_spans_pointed_days('changed_episodes') }}
 {%- endmacro %}
 
 {#- A predicate: `column` is a day whose episode figures an incremental run
@@ -132,6 +141,7 @@
             where changed_episodes.is_resolution_pending
                 or changed_episodes.last_handled_started_at
                     >= {{ dbt.dateadd('day', -1, serviq_episode_recompute_from()) }}
+                or {{ serviq_spans_pointed_days('changed_episodes') }}
         ))
 {%- endmacro %}
 
@@ -145,7 +155,7 @@
     delete from {{ this }}
     where {{ serviq_in_episode_days(column) }}
     {%- if also_lookback_days is not none %}
-        or {{ column }} >= {{ serviq_recompute_from(also_lookback_days, also_lookback_days) }}
+        or {{ serviq_in_recompute(column, also_lookback_days, also_lookback_days, 0, true) }}
     {%- endif %}
     {%- endif -%}
 {%- endmacro %}
@@ -173,4 +183,50 @@
     delete from {{ this }}
     where {{ serviq_in_episode_periods(grain_column, start_column) }}
     {%- endif -%}
+{%- endmacro %}
+
+{#- The days before incremental_since of contacts that rows loaded since the
+    last build point to (a survey, offer, complaint or back-office item
+    about an older contact), each with the `expand_days` before it, as a
+    list of ISO dates. Listed one by one instead of moving the start back. -#}
+{% macro serviq_pointed_days(expand_days=0) -%}
+    {%- set one_day = modules.datetime.timedelta(days=1) -%}
+    {%- set days = [] -%}
+    {%- for text in (serviq_incremental_plan().pointed_days | string).split(',') if text | trim -%}
+        {%- set day = modules.datetime.date.fromisoformat(text | trim) -%}
+        {%- for back in range(expand_days + 1) -%}
+            {%- set earlier = (day - back * one_day).isoformat() -%}
+            {%- if earlier not in days -%}{%- do days.append(earlier) -%}{%- endif -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ return(days | sort) }}
+{%- endmacro %}
+
+{#- A predicate on a local-date column: from serviq_recompute_from(...) on,
+    or one of the pointed days (with `pointed_expand_days` before each). -#}
+{% macro serviq_in_recompute(column, lookback_days=0, end_window_days=none, pointed_expand_days=0,
+    with_complaints=false) -%}
+    ({{ column }} >= {{ serviq_recompute_from(lookback_days, end_window_days, with_complaints) }}
+    {%- set days = serviq_pointed_days(pointed_expand_days) %}
+    {%- if days %}
+        or {{ column }} in (
+            {%- for day in days %}cast('{{ day }}' as date){{ ', ' if not loop.last }}{% endfor -%}
+        )
+    {%- endif -%})
+{%- endmacro %}
+
+{#- A predicate on an episode relation: the episode spans one of the
+    pointed days (its first contact started before the end of that day and
+    its last handled contact after its start; a day of margin either side
+    for the time zone), so a survey or back-office item about one of its
+    contacts can change it. `false` when there are no pointed days. -#}
+{% macro serviq_spans_pointed_days(relation_alias) -%}
+    {%- set days = serviq_pointed_days() -%}
+    {%- if not days -%}false{%- endif -%}
+    {%- for day in days %}
+    {{ 'or ' if not loop.first }}({{ relation_alias }}.episode_started_at
+            < {{ dbt.dateadd('day', 2, "cast('" ~ day ~ "' as date)") }}
+        and {{ relation_alias }}.last_handled_started_at
+            >= {{ dbt.dateadd('day', -1, "cast('" ~ day ~ "' as date)") }})
+    {%- endfor %}
 {%- endmacro %}

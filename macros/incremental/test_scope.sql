@@ -59,7 +59,7 @@
     {%- set widest = 2 * var('value_window_days') -%}
     {%- for column in ['contact_date', 'episode_date', 'period_start_date'] -%}
         {%- if column in node.columns -%}
-            {{ return('(' ~ column ~ ' is null or ' ~ column ~ ' >= ' ~ serviq_recompute_from(widest, widest) ~ ')') }}
+            {{ return('(' ~ column ~ ' is null or ' ~ column ~ ' >= ' ~ serviq_recompute_from(widest, widest, true) ~ ')') }}
         {%- endif -%}
     {%- endfor -%}
     {{ return('') }}

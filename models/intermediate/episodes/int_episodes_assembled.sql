@@ -11,12 +11,13 @@ with members as (
     select * from {{ ref('int_contacts_grouped_to_episodes') }}
     where episode_id is not null
     {%- if serviq_is_partial() %}
-        -- customers with a contact in the lookback (new ones, those new rows
-        -- point to, censoring near the end) or a back-office item still open
+        -- customers with a contact in the lookback (new ones, censoring near
+        -- the end), on a day new rows point to, or a back-office item still open
         and customer_id in (
             select recent_contacts.customer_id
             from {{ ref('int_contacts_grouped_to_episodes') }} as recent_contacts
-            where recent_contacts.contact_date >= {{ serviq_episode_recompute_from() }}
+            where {{ serviq_in_recompute('recent_contacts.contact_date',
+                var('repeat_window_days'), var('repeat_window_days')) }}
             union
             select pending_contacts.customer_id
             from {{ ref('stg_serviq__backoffice_items') }} as open_items

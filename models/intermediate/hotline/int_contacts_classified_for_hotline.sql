@@ -16,7 +16,8 @@ with contacts as (
     select * from {{ ref('int_contacts_unioned') }}
     {%- if serviq_is_partial() %}
     -- a repeat looks back repeat_window_days: read that far, keep from recompute_from()
-    where contact_date >= {{ serviq_recompute_from(var('repeat_window_days')) }}
+    where {{ serviq_in_recompute('contact_date', var('repeat_window_days'), none,
+        var('repeat_window_days') + 1) }}
     {%- endif %}
 
 ),
@@ -258,7 +259,7 @@ final as (
     left join surveys_per_contact
         on classified.contact_id = surveys_per_contact.contact_id
     {%- if serviq_is_partial() %}
-    where classified.contact_date >= {{ serviq_recompute_from() }}
+    where {{ serviq_in_recompute('classified.contact_date') }}
     {%- endif %}
 
 )

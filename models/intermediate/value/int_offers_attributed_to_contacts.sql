@@ -74,7 +74,7 @@ offers_joined as (
     -- an acceptance reaches value_window_days back to its contact and a
     -- complaint as far back to the acceptance; censoring likewise from the end
     where contacts.contact_id is null
-        or contacts.contact_date >= {{ serviq_recompute_from(2 * var('value_window_days'), 2 * var('value_window_days')) }}
+        or {{ serviq_in_recompute('contacts.contact_date', 2 * var('value_window_days'), 2 * var('value_window_days'), 0, true) }}
     {%- endif %}
 
 ),

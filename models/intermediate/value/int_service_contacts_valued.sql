@@ -43,7 +43,7 @@ service_contacts as (
         and coalesce(cast(intents.is_sales as integer), 0) = 0
     {%- if serviq_is_partial() %}
         -- as far back as int_offers_attributed_to_contacts recomputes
-        and contacts.contact_date >= {{ serviq_recompute_from(2 * var('value_window_days'), 2 * var('value_window_days')) }}
+        and {{ serviq_in_recompute('contacts.contact_date', 2 * var('value_window_days'), 2 * var('value_window_days'), 0, true) }}
     {%- endif %}
 
 ),

@@ -9,7 +9,7 @@ with contacts as (
     select * from {{ ref('int_contacts_classified_for_hotline') }}
     where agent_id <> 'unassigned'
     {%- if serviq_is_partial() %}
-        and contact_date >= {{ serviq_recompute_from() }}
+        and {{ serviq_in_recompute('contact_date') }}
     {%- endif %}
 
 ),

@@ -8,7 +8,7 @@ with contacts as (
 
     select * from {{ ref('int_contacts_classified_for_hotline') }}
     {%- if serviq_is_partial() %}
-    where contact_date >= {{ serviq_recompute_from() }}
+    where {{ serviq_in_recompute('contact_date') }}
     {%- endif %}
 
 ),
