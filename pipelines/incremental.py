@@ -8,13 +8,18 @@ writes one row to `audit.dbt_build_plan` for the models to read
 (macros/incremental/serviq_incremental.sql), dropped when the build ends;
 not dbt vars, because a changed var makes dbt re-parse the whole project:
 
-- `incremental_since`: the earliest local date touched by any row loaded
-  since the last build: a new contact's own date, and for a survey, offer,
-  complaint or back-office item also the date of the contact it points to
-  (a late survey changes an old contact's figures). A late file for an old
-  day therefore moves it back, not just new days at the end.
+- `incremental_since`: the earliest local day of a contact loaded since the
+  last build (a late file for an old day moves it back);
+- `incremental_pointed_days`: the days before it of contacts that new
+  surveys, offers, complaints or back-office items point to (a complaint
+  about a contact of five weeks ago changes that contact's day, not the
+  five weeks since), listed one by one;
+- `incremental_complaints_since`: the earliest new complaint's own day (the
+  harm check looks back a value window from it);
 - `incremental_previous_end`: the local date the data ended on at the last
-  build; censoring windows are counted back from it.
+  build; censoring windows are counted back from it;
+- `incremental_loads_after`: the last build's load-audit watermark (the
+  scoped data tests test the loads after it).
 
 A full rebuild is chosen when there is no earlier build, the models, macros,
 seeds, dbt_project.yml or the vars changed, an as-of run is asked for (or

@@ -11,12 +11,13 @@
     pipelines/build.py plans each build from the load audit and the raw
     tables' load ids, and for an incremental build writes one row to
     audit.dbt_build_plan (dropped when the build ends):
-    - incremental_since: the earliest local date that any row loaded since
-      the last build touches (a new contact's date; for a survey, offer,
-      complaint or back-office item, also the date of the contact it
-      points to);
+    - incremental_since: the earliest local day of a new contact;
+    - incremental_pointed_days: days before it of contacts that new surveys,
+      offers, complaints or back-office items point to, one by one;
+    - incremental_complaints_since: the earliest new complaint's own day;
     - incremental_previous_end: the local date of the end of the data at
-      the last build (censoring windows move with it).
+      the last build (censoring windows move with it);
+    - incremental_loads_after: the last build's load-audit watermark.
     A table read when models run, not dbt vars: a changed var makes dbt
     re-parse the whole project (~10 s), on every incremental build. The vars
     of the same names override it for hand-run builds. Without either an
