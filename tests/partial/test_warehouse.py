@@ -234,7 +234,10 @@ COMPARABLE: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
 ]
 
 
-def phone_sums(pipeline: Pipeline, mart: str, keys: tuple[str, ...], measures: tuple[str, ...]):  # type: ignore[no-untyped-def]
+def phone_sums(
+    pipeline: Pipeline, mart: str, keys: tuple[str, ...], measures: tuple[str, ...]
+) -> pl.DataFrame:
+    """Phone rows of a mart summed over the keys (the columns both builds share)."""
     cols = ", ".join(keys)
     sums = ", ".join(f"sum({m})::double as {m}" for m in measures)
     return sql(
