@@ -25,8 +25,9 @@ pipeline: env
 demo: env
 	SERVIQ_PII_KEY=$${SERVIQ_PII_KEY:-$(DEMO_KEY)} $(BIN)/serviq demo --days 90 --port 8501
 
+# two workers on a 2-core machine: builds, browsers and JVMs wait on I/O half the time
 test: env
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 lint: env
 	$(BIN)/ruff check pipelines dashboard tests
