@@ -283,14 +283,6 @@ def copy_raw(warehouse: Path, server: PgServer) -> dict[str, int]:
     return copied
 
 
-@dataclass
-class PeerBuild:
-    copy_seconds: float
-    build_seconds: float
-    rows_copied: int
-    models: int
-
-
 def build_on_postgres(
     server: PgServer,
     home: Path,
@@ -310,21 +302,6 @@ def build_on_postgres(
     start = time.perf_counter()
     result = build(settings, dbt_vars=dbt_vars, unit_tests=unit_tests, target="postgres")
     return time.perf_counter() - start, result.passed + result.warned
-
-
-def run_peer(
-    warehouse: Path,
-    home: Path,
-    dbt_vars: Mapping[str, Any] | None = None,
-    threads: int | None = None,
-) -> PeerBuild:
-    """Start a cluster, copy raw, build; the timings (the cluster is gone afterwards)."""
-    with postgres_server() as server:
-        start = time.perf_counter()
-        copied = copy_raw(warehouse, server)
-        copy_seconds = time.perf_counter() - start
-        build_seconds, models = build_on_postgres(server, home, dbt_vars, threads=threads)
-    return PeerBuild(copy_seconds, build_seconds, sum(copied.values()), models)
 
 
 def main(argv: list[str] | None = None) -> int:
