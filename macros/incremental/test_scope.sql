@@ -5,10 +5,12 @@
     - raw tables (source tests) and staging views: the rows of loads
       finished after the previous build (ingestion already refuses a key
       loaded by an earlier file, so uniqueness across loads holds);
-    - incremental models: rows from the widest lookback any model uses
-      (value: two value windows before the earliest new day and the
-      previous end) on, by the first of contact_date, episode_date,
-      period_start_date documented for the model (null dates kept).
+    - incremental models: rows from their lookback on (the value models and
+      the agent mart: two value windows before the earliest new day or
+      complaint and the previous end; the others: one repeat window), by
+      the first of contact_date, episode_date, period_start_date documented
+      for the model (null dates kept). Older days an episode mart rewrote
+      (an extended old episode) are not re-tested.
     Tables rebuilt whole, and singular tests, are tested whole; full
     builds test everything. -#}
 {% macro default__get_where_subquery(relation) -%}
@@ -56,10 +58,14 @@
     {%- if node.config.materialized != 'incremental' -%}
         {{ return('') }}
     {%- endif -%}
-    {%- set widest = 2 * var('value_window_days') -%}
+    {%- set valued = node.name in (
+        'int_offers_attributed_to_contacts', 'int_service_contacts_valued',
+        'mart_value_daily', 'mart_evaluation_agent_daily') -%}
+    {%- set lookback = 2 * var('value_window_days') if valued else var('repeat_window_days') -%}
     {%- for column in ['contact_date', 'episode_date', 'period_start_date'] -%}
         {%- if column in node.columns -%}
-            {{ return('(' ~ column ~ ' is null or ' ~ column ~ ' >= ' ~ serviq_recompute_from(widest, widest, true) ~ ')') }}
+            {{ return('(' ~ column ~ ' is null or ' ~ column ~ ' >= '
+                ~ serviq_recompute_from(lookback, lookback, valued) ~ ')') }}
         {%- endif -%}
     {%- endfor -%}
     {{ return('') }}
