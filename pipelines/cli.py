@@ -159,7 +159,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         for stale in (settings.warehouse, Path(f"{settings.warehouse}.wal")):
             stale.unlink(missing_ok=True)
         watch = Stopwatch("generate")
-        params = GeneratorParams(days=args.days, seed=args.seed)
+        params = GeneratorParams(
+            days=args.days, contacts_per_day=args.contacts_per_day, seed=args.seed
+        )
         generate(params, landing, progress=_say if args.verbose else None)
         watch.done(f"{args.days} days -> {landing}")
     watch = Stopwatch("ingest")
@@ -248,6 +250,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="generate demo data, run the pipeline, serve the dashboard")
     p.add_argument("--days", type=int, default=90)
+    # a mid-sized centre: 90 days come to about 270,000 contacts
+    p.add_argument("--contacts-per-day", type=int, default=3000)
     p.add_argument("--seed", type=int, default=20260601)
     p.add_argument("--port", type=int, default=8501)
     p.add_argument("--fresh", action="store_true", help="regenerate even if demo data exists")
