@@ -60,7 +60,7 @@ def render_spark(spark: dict[str, Any] | None) -> list[str]:
         return [*lines, f"  FAILED: {spark.get('detail')}"]
     lines.append(
         f"  build {spark['build_seconds']:.1f} s, "
-        f"peak {spark['peak_rss_mib']:.0f} MiB (largest process)"
+        f"peak {spark['peak_rss_mib']:.0f} MiB (serviq process; the JVM is not counted)"
     )
     for step, seconds in (spark.get("breakdown_seconds") or {}).items():
         lines.append(f"    {step:<22} {seconds:>8.1f} s")
