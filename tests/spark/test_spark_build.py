@@ -16,6 +16,7 @@ this test within its share of `make test`.
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 from pathlib import Path
 
@@ -125,8 +126,13 @@ def _differences(table: str, duck: pl.DataFrame, spark: pl.DataFrame) -> list[st
 def test_spark_builds_every_mart_equal_to_duckdb(
     small_pipeline: Pipeline, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    require(_java_available(), "`java` (Java 17) is not installed (Debian package openjdk-17-jre)")
-    pytest.importorskip("pyspark")
+    require(
+        _java_available(),
+        "`java` (Java 17) is not installed (Debian package openjdk-17-jre-headless)",
+    )
+    require(
+        importlib.util.find_spec("pyspark") is not None, "pyspark is not installed (`make env`)"
+    )
     from pipelines.publish import publish
     from pipelines.spark.build import build_on_spark
     from pipelines.spark.session import SessionOptions, get_session, stop_session
