@@ -169,10 +169,11 @@ def _observe(con: duckdb.DuckDBPyConnection, settings: Settings, plan: BuildPlan
         plan.loads_through = watermark[0] if watermark else None
     contacts = _contacts_sql(raw)
     if contacts:
-        plan.data_end_date = con.execute(
+        end = con.execute(
             f"select cast(timezone(?, max(started_at)) as date) from ({contacts})",
             [settings.timezone],
-        ).fetchone()[0]
+        ).fetchone()
+        plan.data_end_date = end[0] if end else None
     return raw
 
 
