@@ -51,7 +51,7 @@ def export_dir(settings_home: Path) -> Path:
     return Path(configured) if configured else settings_home / "spark" / "export"
 
 
-def export_statement(schema: str, table: str, target: Path) -> str:
+def export_statement(schema: str, table: str, target: str) -> str:
     return f"insert overwrite directory '{target}' using parquet select * from {schema}.`{table}`"
 
 
@@ -62,8 +62,10 @@ def export_and_load(run: Callable[[str], object], settings: object) -> ExportRep
     relations = manifest_relations(home)
     base = export_dir(home)
     shutil.rmtree(base, ignore_errors=True)
+    # the same folder as the cluster sees it (an object-store URI), if it differs
+    spark_base = os.environ.get("SERVIQ_SPARK_EXPORT_URI", "").strip().rstrip("/") or str(base)
     for schema, table in relations:
-        run(export_statement(schema, table, base / schema / table))
+        run(export_statement(schema, table, f"{spark_base}/{schema}/{table}"))
     flush = getattr(run, "flush", None)
     if flush is not None:
         flush()
