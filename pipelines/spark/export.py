@@ -21,6 +21,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.settings import Settings
+
 EXPORTED_SCHEMAS = ("marts", "seeds")
 _BUILT = {"model", "seed"}
 
@@ -55,10 +57,9 @@ def export_statement(schema: str, table: str, target: str) -> str:
     return f"insert overwrite directory '{target}' using parquet select * from {schema}.`{table}`"
 
 
-def export_and_load(run: Callable[[str], object], settings: object) -> ExportReport:
+def export_and_load(run: Callable[[str], object], settings: Settings) -> ExportReport:
     """Export the marts and seeds from Spark and load them into the build file."""
-    home: Path = settings.home  # type: ignore[attr-defined]
-    warehouse: Path = settings.warehouse  # type: ignore[attr-defined]
+    home, warehouse = settings.home, settings.warehouse
     relations = manifest_relations(home)
     base = export_dir(home)
     shutil.rmtree(base, ignore_errors=True)
