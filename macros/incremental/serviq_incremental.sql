@@ -44,6 +44,11 @@
         'complaints_since': var('incremental_complaints_since', none),
         'pointed_days': var('incremental_pointed_days', ''),
     } -%}
+    {#- read once per dbt invocation: kept in the graph dict all nodes share -#}
+    {%- set cached = graph.get('serviq_incremental_plan', {}) if execute else {} -%}
+    {%- if plan.since is none and cached.get('invocation_id') == invocation_id -%}
+        {{ return(cached.plan) }}
+    {%- endif -%}
     {%- if plan.since is none and execute -%}
         {%- set relation = adapter.get_relation(
             database=target.database, schema='audit', identifier='dbt_build_plan') -%}
@@ -58,6 +63,9 @@
                 }) -%}
             {%- endif -%}
         {%- endif -%}
+        {%- do graph.update({
+            'serviq_incremental_plan': {'invocation_id': invocation_id, 'plan': plan},
+        }) -%}
     {%- endif -%}
     {{ return(plan) }}
 {%- endmacro %}
