@@ -1,0 +1,148 @@
+"""How a build is planned from the load audit (no dbt: a hand-made warehouse).
+
+Timestamps are 04:00 UTC = 12:00 in the reporting time zone (Asia/Shanghai),
+so each row's local day is the day written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.incremental import PLAN_TABLE, BuildPlan, finish_build, plan_build
+from pipelines.settings import Settings
+from tests.support import settings_for
+
+DDL = """
+create schema audit;
+create schema raw;
+create table audit.load_audit (
+    load_id varchar, entity varchar, status varchar, finished_at timestamptz
+);
+create table raw.calls (call_id varchar, ivr_started_at timestamptz, _load_id varchar);
+create table raw.tickets (ticket_id varchar, created_at timestamptz, _load_id varchar);
+create table raw.surveys (survey_id varchar, contact_id varchar, _load_id varchar);
+create table raw.complaints (
+    complaint_id varchar, contact_id varchar, received_at timestamptz, _load_id varchar
+);
+"""
+
+
+def _at(day: str) -> str:
+    return f"{day} 04:00:00+00"
+
+
+def _load(
+    con: duckdb.DuckDBPyConnection, load_id: str, entity: str, status: str = "loaded"
+) -> None:
+    con.execute("insert into audit.load_audit values (?, ?, ?, now())", [load_id, entity, status])
+
+
+@pytest.fixture
+def built(tmp_path: Path) -> Settings:
+    """A warehouse with calls of 1-20 June, recorded as fully built."""
+    settings = settings_for(tmp_path)
+    con = duckdb.connect(str(settings.warehouse))
+    con.execute(DDL)
+    for day in range(1, 21):
+        con.execute(
+            "insert into raw.calls values (?, ?, 'first')",
+            [f"C{day:02d}", _at(f"2026-06-{day:02d}")],
+        )
+    _load(con, "first", "calls")
+    con.close()
+    plan = plan_build(settings, None)
+    assert plan.full_refresh and plan.reason == "first build"
+    finish_build(settings, plan, succeeded=True)
+    return settings
+
+
+def _plan_row(settings: Settings) -> tuple[object, ...] | None:
+    with duckdb.connect(str(settings.warehouse)) as con:
+        return con.execute(f"select * from {PLAN_TABLE}").fetchone()
+
+
+def test_a_new_day_and_late_rows_plan_an_incremental_build(built: Settings) -> None:
+    con = duckdb.connect(str(built.warehouse))
+    # day 21, a late call for 17 June, a survey about 5 June, a complaint
+    # (received on 21 June) about the contact of 3 June
+    con.execute(
+        "insert into raw.calls values ('C21', ?, 'day21'), ('C17b', ?, 'late')",
+        [_at("2026-06-21"), _at("2026-06-17")],
+    )
+    con.execute("insert into raw.surveys values ('S1', 'C05', 'surveys21')")
+    con.execute(
+        "insert into raw.complaints values ('K1', 'C03', ?, 'complaints21')", [_at("2026-06-21")]
+    )
+    for load_id, entity in [
+        ("day21", "calls"),
+        ("late", "calls"),
+        ("surveys21", "surveys"),
+        ("complaints21", "complaints"),
+        ("bad", "calls"),
+    ]:
+        _load(con, load_id, entity, "refused" if load_id == "bad" else "loaded")
+    con.close()
+
+    plan = plan_build(built, None)
+    assert (plan.mode, plan.full_refresh) == ("incremental", False)
+    assert plan.since == dt.date(2026, 6, 17)  # the late file, not max(date)
+    assert plan.previous_end == dt.date(2026, 6, 20)
+    assert plan.pointed_days == [dt.date(2026, 6, 3), dt.date(2026, 6, 5)]
+    assert plan.complaints_since == dt.date(2026, 6, 21)
+    row = _plan_row(built)
+    assert row is not None and row[0] == dt.date(2026, 6, 17) and row[4] == "2026-06-03,2026-06-05"
+
+    finish_build(built, plan, succeeded=True)
+    assert _plan_row_exists(built) is False
+    again = plan_build(built, None)  # nothing new since: only the end windows
+    assert again.mode == "incremental" and again.since == dt.date(2026, 6, 22)
+    assert again.pointed_days == [] and again.previous_end == dt.date(2026, 6, 21)
+
+
+def _plan_row_exists(settings: Settings) -> bool:
+    with duckdb.connect(str(settings.warehouse)) as con:
+        found = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'audit' and table_name = 'dbt_build_plan'"
+        ).fetchone()
+    return bool(found and found[0])
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ("agents", "agents loaded"),
+        ("vars", "models, macros, seeds or vars changed"),
+        ("as_of", "as-of build"),
+        ("full_refresh", "asked for"),
+    ],
+)
+def test_what_forces_a_full_build(built: Settings, change: str, reason: str) -> None:
+    con = duckdb.connect(str(built.warehouse))
+    con.execute("insert into raw.calls values ('C21', ?, 'day21')", [_at("2026-06-21")])
+    _load(con, "day21", "calls")
+    if change == "agents":
+        _load(con, "agents2", "agents")
+    con.close()
+    dbt_vars = {"repeat_window_days": 3} if change == "vars" else None
+    if change == "as_of":
+        dbt_vars = {"as_of_date": "2026-06-10"}
+    plan = plan_build(built, dbt_vars, full_refresh=change == "full_refresh")
+    assert plan.full_refresh and plan.reason == reason
+    assert not _plan_row_exists(built)
+
+
+def test_a_failed_build_is_not_remembered(built: Settings) -> None:
+    con = duckdb.connect(str(built.warehouse))
+    con.execute("insert into raw.calls values ('C21', ?, 'day21')", [_at("2026-06-21")])
+    _load(con, "day21", "calls")
+    con.close()
+    plan = plan_build(built, None)
+    finish_build(built, plan, succeeded=False)
+    assert not _plan_row_exists(built)
+    retry = plan_build(built, None)  # the same rows are new again
+    assert isinstance(retry, BuildPlan) and retry.since == dt.date(2026, 6, 21)
