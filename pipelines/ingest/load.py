@@ -212,13 +212,15 @@ class KeyIndex:
         """Boolean mask: rows whose key hash is already present."""
         probe = self.hashes(rows)
         hit = np.zeros(len(probe), dtype=bool)
-        for run in self._runs:
+        for run in self._runs:  # never empty: `add` keeps no empty run
             pos = np.searchsorted(run, probe)
             pos[pos == len(run)] = 0
             hit |= run[pos] == probe
         return hit
 
     def add(self, rows: pl.DataFrame) -> None:
+        if rows.height == 0:
+            return
         run = np.sort(self.hashes(rows))
         while self._runs and len(self._runs[-1]) <= 2 * len(run):
             run = np.sort(np.concatenate([self._runs.pop(), run]), kind="stable")

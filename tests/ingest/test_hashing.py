@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+from pathlib import Path
+
 import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -36,3 +39,32 @@ def test_vectorised_normal_form_and_hash_match_the_reference(
     assert hashed == [
         None if v is None else keyed_hash(key, kind, normalise(kind, v)) for v in values
     ]
+
+
+def test_key_index_finds_exactly_the_keys_added(tmp_path: Path) -> None:
+    import duckdb
+
+    from pipelines.ingest.load import KeyIndex, ensure_tables
+    from pipelines.schema import entity
+
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    ensure_tables(con)
+    index = KeyIndex(con, entity("agent_shifts"))  # a two-column key
+    con.close()
+    frame = pl.DataFrame(
+        {
+            "agent_id": ["a", "a", "b"],
+            "shift_date": [date(2026, 6, 1), date(2026, 6, 2), date(2026, 6, 1)],
+        }
+    )
+    assert not index.candidates(frame).any()  # nothing loaded yet
+    index.add(frame.clear())  # a file whose rows were all quarantined
+    index.add(frame.head(2))
+    assert index.candidates(frame).tolist() == [True, True, False]
+    for day in range(3, 40):  # many small files: runs merge, lookups still exact
+        index.add(
+            pl.DataFrame({"agent_id": ["c"], "shift_date": [date(2026, 6, 1) + timedelta(day)]})
+        )
+    assert index.candidates(frame).tolist() == [True, True, False]
+    late = pl.DataFrame({"agent_id": ["c"], "shift_date": [date(2026, 6, 20)]})
+    assert index.candidates(late).tolist() == [True]
