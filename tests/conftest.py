@@ -14,34 +14,21 @@ finished home, so no DuckDB file is ever opened by two processes.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
 import os
 import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support import TEST_PII_KEY, Pipeline, run_pipeline, settings_for
+from tests.support import TEST_PII_KEY, Pipeline, exclusive, run_pipeline, settings_for
 
 os.environ.setdefault("SERVIQ_PII_KEY", TEST_PII_KEY)
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 
 SMALL = {"days": 14, "contacts_per_day": 1500, "seed": 11}
 LARGE = {"days": 60, "contacts_per_day": 3500, "seed": 20260601}
-
-
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    with path.open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def shared_pipeline(factory: pytest.TempPathFactory, name: str, **params: Any) -> Pipeline:
@@ -51,7 +38,7 @@ def shared_pipeline(factory: pytest.TempPathFactory, name: str, **params: Any) -
     shared = factory.getbasetemp().parent  # common to every worker of this run
     built = shared / f"shared-{name}"
     done = built / ".built"
-    with _locked(shared / f"shared-{name}.lock"):
+    with exclusive(shared / f"shared-{name}.lock"):
         if not done.exists():
             shutil.rmtree(built, ignore_errors=True)
             run_pipeline(built, **params)

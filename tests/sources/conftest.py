@@ -13,7 +13,6 @@ worker then works on its own copy of the finished file.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import shutil
 import subprocess
@@ -27,7 +26,7 @@ import pytest
 from pipelines.ingest import ingest
 from pipelines.settings import Settings
 from pipelines.sources.mapping import builtin_mapping, load_mapping
-from tests.support import settings_for
+from tests.support import exclusive, settings_for
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = Path(__file__).resolve().parent / "samples"
@@ -76,21 +75,6 @@ class SourcesWarehouse:
         return self.settings.warehouse
 
 
-@contextlib.contextmanager
-def _exclusive(lock: Path) -> Iterator[None]:
-    try:
-        import fcntl
-    except ImportError:  # not POSIX: each worker builds its own
-        yield
-        return
-    with lock.open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def _build(home: Path) -> None:
     settings = settings_for(home)
     key = settings.require_pii_key()
@@ -117,7 +101,7 @@ def sources_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sour
     base = tmp_path_factory.getbasetemp()
     shared = base.parent if base.name.startswith("popen-gw") else base
     built = shared / "sources-built"
-    with _exclusive(shared / "sources-built.lock"):
+    with exclusive(shared / "sources-built.lock"):
         if not (built / "reports.json").exists():
             shutil.rmtree(built, ignore_errors=True)
             built.mkdir(parents=True)
