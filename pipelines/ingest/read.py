@@ -271,23 +271,29 @@ def _read_jsonl_fast(numbered: list[tuple[int, str]]) -> ReadResult:
 
 def _read_jsonl_slow(numbered: list[tuple[int, str]]) -> ReadResult:
     rejects: list[tuple[int, str]] = []
+    objects: list[tuple[int, object]] = []
+    for number, line in numbered:
+        try:
+            objects.append((number, json.loads(line)))
+        except json.JSONDecodeError as exc:
+            rejects.append((number, f"not valid JSON: {exc.msg} at column {exc.colno}"))
+    return _fold_objects(objects, rejects)
+
+
+def _fold_objects(objects: list[tuple[int, object]], rejects: list[tuple[int, str]]) -> ReadResult:
+    """Numbered JSON values -> one text row per object; other values are rejects."""
     records: list[dict[str, str | None]] = []
     line_numbers: list[int] = []
     keys: list[str] = []
-    for number, line in numbered:
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            rejects.append((number, f"not valid JSON: {exc.msg} at column {exc.colno}"))
-            continue
-        if not isinstance(obj, dict):
+    for number, item in objects:
+        if not isinstance(item, dict):
             rejects.append((number, "not a JSON object"))
             continue
-        flat = _flatten(obj)
+        flat = _flatten(item)
         keys.extend(k for k in flat if k not in keys)
         records.append(flat)
         line_numbers.append(number)
-    return _records_frame(line_numbers, records, keys, rejects)
+    return _records_frame(line_numbers, records, keys, sorted(rejects))
 
 
 def _records_frame(
@@ -363,19 +369,7 @@ def _read_json(text: str) -> ReadResult:
         objects = _concatenated_objects(text)
     if not objects:
         raise FileRefused("the file has no records.")
-    rejects: list[tuple[int, str]] = []
-    records: list[dict[str, str | None]] = []
-    line_numbers: list[int] = []
-    keys: list[str] = []
-    for number, item in objects:
-        if not isinstance(item, dict):
-            rejects.append((number, "not a JSON object"))
-            continue
-        flat = _flatten(item)
-        keys.extend(k for k in flat if k not in keys)
-        records.append(flat)
-        line_numbers.append(number)
-    return _records_frame(line_numbers, records, keys, rejects)
+    return _fold_objects(objects, [])
 
 
 def _json_text(value: object) -> str | None:
