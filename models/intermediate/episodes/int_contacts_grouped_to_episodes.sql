@@ -45,12 +45,11 @@ with contacts as (
 
 classified as (
 
+    -- every column travels with the role, so the final step joins only the
+    -- narrow episode links back (a join of two full-width contact sets cost
+    -- more than the rest of the model at 3M contacts)
     select
-        contact_id,
-        customer_id,
-        channel,
-        intent,
-        started_at,
+        contacts.*,
         case
             when initiated_by = 'company' then 'proactive'
             when customer_id is null then 'unknown_customer'
@@ -233,28 +232,28 @@ attempts_linked as (
 final as (
 
     select
-        contacts.contact_id,
-        contacts.customer_id,
-        contacts.channel,
-        contacts.direction,
-        contacts.initiated_by,
-        contacts.site_code,
-        contacts.team,
-        contacts.agent_id,
-        contacts.handled_by,
-        contacts.outcome,
-        contacts.started_at,
-        contacts.ended_at,
-        contacts.contact_date,
-        contacts.is_handled,
-        contacts.is_abandoned,
-        contacts.wait_seconds,
-        contacts.hold_seconds,
-        contacts.transfer_count,
-        contacts.intent,
-        contacts.is_marked_unresolved,
-        contacts.is_escalated_to_backoffice,
-        contacts.data_end_at,
+        classified.contact_id,
+        classified.customer_id,
+        classified.channel,
+        classified.direction,
+        classified.initiated_by,
+        classified.site_code,
+        classified.team,
+        classified.agent_id,
+        classified.handled_by,
+        classified.outcome,
+        classified.started_at,
+        classified.ended_at,
+        classified.contact_date,
+        classified.is_handled,
+        classified.is_abandoned,
+        classified.wait_seconds,
+        classified.hold_seconds,
+        classified.transfer_count,
+        classified.intent,
+        classified.is_marked_unresolved,
+        classified.is_escalated_to_backoffice,
+        classified.data_end_at,
         case
             when classified.contact_role = 'attempt' and attempts_linked.episode_id is null
                 then 'unattached_attempt'
@@ -264,13 +263,11 @@ final as (
         coalesce(handled_in_episodes.is_episode_opening, false) as is_episode_opening,
         handled_in_episodes.handled_sequence
 
-    from contacts
-    inner join classified
-        on contacts.contact_id = classified.contact_id
+    from classified
     left join handled_in_episodes
-        on contacts.contact_id = handled_in_episodes.contact_id
+        on classified.contact_id = handled_in_episodes.contact_id
     left join attempts_linked
-        on contacts.contact_id = attempts_linked.contact_id
+        on classified.contact_id = attempts_linked.contact_id
 
 )
 
