@@ -36,6 +36,7 @@ def dbt_env(settings: Settings) -> dict[str, str]:
     return {
         "SERVIQ_WAREHOUSE": str(settings.warehouse),
         "SERVIQ_THREADS": str(settings.threads),
+        "SERVIQ_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit,
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
 

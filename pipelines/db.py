@@ -31,6 +31,19 @@ def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | Non
     return rows[0][0] if rows else None
 
 
+def cap_memory(con: duckdb.DuckDBPyConnection, limit: str | None = None) -> None:
+    """Cap the memory of the DuckDB instance behind `con` (SERVIQ_DUCKDB_MEMORY_LIMIT).
+
+    Set on the instance, not as a connect option: a process that ran dbt
+    reuses dbt's open instance, which refuses a connection whose options differ.
+    """
+    if limit is None:
+        from pipelines.settings import get_settings
+
+        limit = get_settings().duckdb_memory_limit
+    con.execute(f"set memory_limit = '{limit}'")
+
+
 @contextmanager
 def read_only(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """A short-lived read-only connection, closed when the block ends."""

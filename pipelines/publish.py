@@ -29,7 +29,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.db import frame, scalar
+from pipelines.db import cap_memory, frame, scalar
 from pipelines.ingest.faults import pause
 
 PUBLISHED_SCHEMAS = ("marts", "seeds", "audit", "quality")
@@ -180,6 +180,7 @@ def _copy(
     # refused) and attach the new serving file as the target.
     con = duckdb.connect(str(warehouse))
     try:
+        cap_memory(con)
         _check_gate(con, serving, require_check, gate)
         con.execute(f"attach '{target}' as serving_new")
         listing = frame(

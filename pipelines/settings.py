@@ -12,10 +12,11 @@ Files under `SERVIQ_HOME`:
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +37,20 @@ class Settings(BaseSettings):
     pii_key: SecretStr | None = Field(default=None, description="HMAC key for PII.")
     dbt_project_dir: Path = Field(default=REPO_ROOT, description="dbt project folder.")
     threads: int = Field(default=2, description="Worker threads for DuckDB and dbt.")
+    duckdb_memory_limit: str = Field(
+        default="3GB",
+        description=(
+            "Memory DuckDB may use in ingestion, dbt, checks and publish (e.g. 3GB, 512MB, 50%); "
+            "bigger work spills to a temporary folder beside the warehouse."
+        ),
+    )
+
+    @field_validator("duckdb_memory_limit")
+    @classmethod
+    def _memory_limit_format(cls, value: str) -> str:
+        if not _MEMORY_LIMIT.fullmatch(value.strip()):
+            raise ValueError(f"'{value}' is not a size like 3GB, 512MB or 50%")
+        return value.strip()
 
     @cached_property
     def landing(self) -> Path:
@@ -62,6 +77,18 @@ class Settings(BaseSettings):
         return key
 
 
+_MEMORY_LIMIT = re.compile(r"\d+(\.\d+)?\s*([KMGT]i?B|B)|\d+(\.\d+)?%", re.IGNORECASE)
+
+
 def get_settings() -> Settings:
-    """Fresh settings from the current environment (cheap; no global cache)."""
-    return Settings()
+    """Fresh settings from the current environment (cheap; no global cache).
+
+    A malformed setting stops with one sentence naming its variable.
+    """
+    try:
+        return Settings()
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = "SERVIQ_" + str(error["loc"][0]).upper() if error["loc"] else "a SERVIQ_ setting"
+        reason = str(error["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"{name} is invalid: {reason}.") from None

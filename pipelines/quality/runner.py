@@ -28,7 +28,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from pipelines.db import frame, scalar
+from pipelines.db import cap_memory, frame, scalar
 from pipelines.quality.fingerprint import build_fingerprint
 from pipelines.quality.rules import Params, Rule, quote
 from pipelines.quality.store import CheckRun, ResultRow, save_run
@@ -68,6 +68,7 @@ def run_checks(
     gx = _GX()
     con = duckdb.connect(str(warehouse))
     try:
+        cap_memory(con)
         started = dt.datetime.now(dt.UTC)
         run = CheckRun(
             run_id=uuid.uuid4().hex,
