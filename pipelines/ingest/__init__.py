@@ -21,7 +21,7 @@ import datetime as dt
 import hashlib
 import os
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,6 +107,7 @@ def ingest(
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(warehouse))
     try:
+        _tune_for_loading(con)
         ensure_tables(con)
         report.interrupted_runs = _close_interrupted_runs(con, report.run_id)
         for run in report.interrupted_runs:
@@ -124,6 +125,40 @@ def ingest(
     finally:
         con.close()
     return report
+
+
+def _tune_for_loading(con: duckdb.DuckDBPyConnection) -> None:
+    """Checkpoint once per batch instead of after nearly every file.
+
+    Every commit is durable in the write-ahead log either way. With DuckDB's
+    default 16 MiB threshold a large file's commit checkpoints at once, and a
+    table's last, partly filled row group is compressed again for every
+    file; `_load_files` checkpoints after each batch instead, so the log
+    holds at most about one batch (measured on 1M contacts: DuckDB's share
+    of the load about 9.5 s -> 6 s CPU).
+    """
+    con.execute(f"set checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
+
+
+# Safety net only: `_load_files` checkpoints after every batch.
+CHECKPOINT_THRESHOLD = "1GB"
+
+
+@contextlib.contextmanager
+def _single_threaded(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """DuckDB on one thread while files are appended and checkpointed.
+
+    A file's insert is too small to gain from a second thread: on 1M
+    contacts one thread spent about 1.5 s less CPU on the writes and was no
+    slower. The queries that read whole tables (key index, known customers)
+    keep every thread.
+    """
+    threads = con.execute("select current_setting('threads')").fetchall()[0][0]
+    con.execute("set threads = 1")
+    try:
+        yield
+    finally:
+        con.execute(f"set threads = {int(threads)}")
 
 
 # Files of one entity are prepared (read, mapped, hashed, validated) together
@@ -289,6 +324,23 @@ def _write_batch(
     raw_zone = configured_root()
     good_parts = _split_by_file(checked.good, len(pending))
     bad_parts = _split_by_file(bad_all, len(pending))
+    with _single_threaded(con):
+        _write_files(con, pending, good_parts, bad_parts, keys, raw_zone, report, say, total)
+        con.execute("checkpoint")
+
+
+def _write_files(
+    con: duckdb.DuckDBPyConnection,
+    pending: list[_Pending],
+    good_parts: list[pl.DataFrame],
+    bad_parts: list[pl.DataFrame],
+    keys: KeyIndex,
+    raw_zone: Path | None,
+    report: IngestReport,
+    say: Progress,
+    total: int,
+) -> None:
+    """Each file of the batch in its own transaction, in landing order."""
     for position, item in enumerate(pending):
         load = item.load
         pause("file_start", load.file_path)

@@ -11,9 +11,12 @@ missing) raises FileRefused with one sentence.
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,11 +82,12 @@ def _read_source(path: Path, mapping: EntityMapping) -> ReadResult:
     if mapping.adapter is not None:
         result = _read_adapted(text, mapping.adapter)
     elif mapping.format == "jsonl":
-        result = _read_jsonl(text)
+        result = _read_jsonl(text, _utf8(data, text, mapping.encoding, rejects))
     elif mapping.format == "json":
         result = _read_json(text)
     else:
-        result = _read_delimited(text, mapping, {line for line, _ in rejects})
+        utf8 = _utf8(data, text, mapping.encoding, rejects)
+        result = _read_delimited(text, mapping, {line for line, _ in rejects}, utf8)
     result.rejects = rejects + result.rejects
     return result
 
@@ -99,12 +103,26 @@ def _read_adapted(text: str, adapter: str) -> ReadResult:
 # --------------------------------------------------------------------------
 # Decoding
 # --------------------------------------------------------------------------
+_BOM = b"\xef\xbb\xbf"
+
+
+def _skips_bom(data: bytes, encoding: str) -> bool:
+    return data.startswith(_BOM) and encoding.replace("-", "").lower() in ("utf8",)
+
+
+def _utf8(data: bytes, text: str, encoding: str, rejects: list[tuple[int, str]]) -> bytes:
+    """`text` as UTF-8: the file's own bytes when it was UTF-8 and decoded whole."""
+    if not rejects and codecs.lookup(encoding).name == "utf-8":
+        return data[len(_BOM) :] if _skips_bom(data, encoding) else data
+    return text.encode("utf-8")
+
+
 def _decode(data: bytes, encoding: str) -> tuple[str, list[tuple[int, str]]]:
     """Decode strictly; lines with bytes invalid in the encoding are rejected.
 
     Rejected lines are replaced by an empty line so that line numbers hold.
     """
-    if data.startswith(b"\xef\xbb\xbf") and encoding.replace("-", "").lower() in ("utf8",):
+    if _skips_bom(data, encoding):
         data = data[3:]
     try:
         return data.decode(encoding), []
@@ -125,16 +143,43 @@ def _decode(data: bytes, encoding: str) -> tuple[str, list[tuple[int, str]]]:
 # --------------------------------------------------------------------------
 # Delimited text
 # --------------------------------------------------------------------------
+# The characters Python's str.strip() removes (a test checks the set): a
+# line of only these is blank and skipped, as it always was.
+WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
+    "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+
+
+def _lines(utf8: bytes) -> pl.DataFrame:
+    """The physical lines of UTF-8 text (split on \\n, like str.split) in Polars.
+
+    Columns: `_line` (1-based physical line number), `raw` (the line) and
+    `blank` (only whitespace). No Python object per line is made.
+    """
+    text = pl.Series("raw", [utf8], dtype=pl.Binary).cast(pl.String)
+    raw = text.str.split("\n").explode()
+    return pl.DataFrame([raw]).select(
+        pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(LINE),
+        pl.col("raw"),
+        (pl.col("raw").str.strip_chars(WHITESPACE) == "").alias("blank"),
+    )
+
+
 def _read_delimited(
-    text: str, mapping: EntityMapping, undecodable: set[int] | None = None
+    text: str,
+    mapping: EntityMapping,
+    undecodable: set[int] | None = None,
+    utf8: bytes | None = None,
 ) -> ReadResult:
+    """`utf8`, when given, is `text` encoded as UTF-8 (saves encoding it again)."""
     sep = mapping.separator
-    lines = text.split("\n")
-    first = mapping.skip_rows
-    while first < len(lines) and not lines[first].strip():
-        first += 1
-    if first >= len(lines):
+    lines = _lines(text.encode("utf-8") if utf8 is None else utf8)
+    filled = lines.filter(~pl.col("blank") & (pl.col(LINE) > mapping.skip_rows))
+    if filled.height == 0:
         raise FileRefused("the file has no header row.")
+    first = int(filled[LINE][0]) - 1  # 0-based index of the first non-blank line
+    head_line = str(filled["raw"][0])
     bad_head = sorted(n for n in undecodable or () if n <= first + 1)
     if mapping.header and bad_head:
         raise FileRefused(
@@ -142,37 +187,37 @@ def _read_delimited(
             "the columns cannot be named."
         )
     if mapping.header:
-        header = next(csv.reader([lines[first]], delimiter=sep))
+        header = next(csv.reader([head_line], delimiter=sep))
         header = [h.strip().lstrip("\ufeff") for h in header]
         body_start = first + 1
     else:
-        width = len(next(csv.reader([lines[first]], delimiter=sep)))
+        width = len(next(csv.reader([head_line], delimiter=sep)))
         header = [f"column_{i + 1}" for i in range(width)]
         body_start = first
     if len(set(header)) != len(header):
         raise FileRefused("the header names a column twice.")
-    body = lines[body_start:]
     # physical line numbers (1-based) of the non-blank body lines
-    numbered = [(body_start + i + 1, line) for i, line in enumerate(body) if line.strip()]
-    width = len(header)
-    if not numbered:
+    body = filled.filter(pl.col(LINE) > body_start).select(LINE, "raw")
+    if body.height == 0:
         return ReadResult(_empty(header), [], header)
 
     if '"' in text:
-        rows, rejects = _parse_with_csv(numbered, sep, width)
+        numbered = list(zip(body[LINE].to_list(), body["raw"].to_list(), strict=True))
+        rows, rejects = _parse_with_csv(numbered, sep, len(header))
         return ReadResult(_frame(header, rows), rejects, header)
-    frame, rejects = _parse_fast(numbered, sep, header)
+    frame, rejects = _parse_fast(body, sep, header)
     return ReadResult(frame, rejects, header)
 
 
 def _parse_fast(
-    numbered: list[tuple[int, str]], sep: str, header: list[str]
+    body: pl.DataFrame, sep: str, header: list[str]
 ) -> tuple[pl.DataFrame, list[tuple[int, str]]]:
-    """No quotes anywhere: a line's fields are exactly its separators + 1."""
+    """No quotes anywhere: a line's fields are exactly its separators + 1.
+
+    `body` holds the non-blank lines: `_line` and `raw`.
+    """
     width = len(header)
-    line_numbers = pl.Series(LINE, [n for n, _ in numbered], dtype=pl.Int64)
-    raw = pl.Series("raw", [s.rstrip("\r") for _, s in numbered], dtype=pl.String)
-    frame = pl.DataFrame([line_numbers, raw]).with_columns(
+    frame = body.with_columns(pl.col("raw").str.strip_chars_end("\r")).with_columns(
         n=pl.col("raw").str.count_matches(sep, literal=True) + 1
     )
     bad = frame.filter(pl.col("n") != width)
@@ -240,20 +285,46 @@ def _empty(header: list[str]) -> pl.DataFrame:
 # --------------------------------------------------------------------------
 # JSON Lines
 # --------------------------------------------------------------------------
-def _read_jsonl(text: str) -> ReadResult:
-    lines = text.split("\n")
-    numbered = [(i + 1, line) for i, line in enumerate(lines) if line.strip()]
-    if not numbered:
+def _read_jsonl(text: str, utf8: bytes | None = None) -> ReadResult:
+    """`utf8`, when given, is `text` encoded as UTF-8 (saves encoding it again)."""
+    utf8 = text.encode("utf-8") if utf8 is None else utf8
+    body = utf8.rstrip(_BLANK_BYTES)
+    if body and not _BLANK_LINE.search(body) and not _BLANK_FIRST.match(body):
+        # no blank line before the last record: line n is record n
+        count = body.count(b"\n") + 1
+        lines = pl.DataFrame(
+            {LINE: pl.int_range(1, count + 1, dtype=pl.Int64, eager=True)}
+        ).with_columns(raw=pl.lit(None, dtype=pl.String))
+        with contextlib.suppress(pl.exceptions.PolarsError, ValueError):
+            head = [line.decode("utf-8") for line in body.split(b"\n", 200)[:200]]
+            return _read_jsonl_fast(lines, body, head)
+    all_lines = _lines(utf8)
+    lines = all_lines.filter(~pl.col("blank"))
+    if lines.height == 0:
         raise FileRefused("the file has no records.")
     try:
-        return _read_jsonl_fast(numbered)
+        return _read_jsonl_fast(lines, None, lines["raw"].head(200).to_list())
     except (pl.exceptions.PolarsError, ValueError):
+        numbered = list(zip(lines[LINE].to_list(), lines["raw"].to_list(), strict=True))
         return _read_jsonl_slow(numbered)
 
 
-def _read_jsonl_fast(numbered: list[tuple[int, str]]) -> ReadResult:
+# Blank lines Polars' reader could skip silently (JSON whitespace; the other
+# characters str.strip() removes are not JSON, so Polars refuses them and the
+# line-by-line reader takes over).
+_BLANK_BYTES = b" \t\r\n\x0b\x0c\x1c\x1d\x1e\x1f"
+_BLANK_LINE = re.compile(rb"\n[ \t\r\x0b\x0c\x1c-\x1f]*\n")  # starts with a literal: fast
+_BLANK_FIRST = re.compile(rb"[ \t\r\x0b\x0c\x1c-\x1f]*\n")
+
+
+def _read_jsonl_fast(lines: pl.DataFrame, payload: bytes | None, head: list[str]) -> ReadResult:
+    """Polars reads every record at once; `lines` numbers the non-blank lines.
+
+    `payload` is the file's text when it is exactly those lines (else the
+    lines' `raw` text is joined); `head` holds the first 200 of them.
+    """
     # discover keys from the first lines, then read every value as text
-    sample = [json.loads(line) for _, line in numbered[:200]]
+    sample = [json.loads(line) for line in head]
     keys: list[str] = []
     for obj in sample:
         if not isinstance(obj, dict):
@@ -261,11 +332,12 @@ def _read_jsonl_fast(numbered: list[tuple[int, str]]) -> ReadResult:
         if any(isinstance(v, dict) for v in obj.values()):
             raise ValueError("nested objects are flattened record by record")
         keys.extend(k for k in obj if k not in keys)
-    payload = "\n".join(line for _, line in numbered).encode("utf-8")
+    if payload is None:
+        payload = lines["raw"].str.join("\n").cast(pl.Binary).item()
     frame = pl.read_ndjson(io.BytesIO(payload), schema=dict.fromkeys(keys, pl.String()))
-    if frame.height != len(numbered):
+    if frame.height != lines.height:
         raise ValueError("record count mismatch")
-    frame = frame.with_columns(pl.Series(LINE, [n for n, _ in numbered], dtype=pl.Int64))
+    frame = frame.with_columns(lines[LINE])
     return ReadResult(frame.select(LINE, *keys), [], keys)
 
 
