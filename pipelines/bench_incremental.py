@@ -77,8 +77,25 @@ def run_incremental_stage(
     build = run_child("build+1d", serviq("build"), env)
     if build.ok and full_build_seconds:
         share = build.wall_seconds / full_build_seconds
-        build.detail = f"{share:.1%} of the full build ({full_build_seconds:.1f} s)"
+        build.detail = (
+            f"{share:.1%} of the full build ({full_build_seconds:.1f} s); "
+            f"{last_build_mode(work / 'warehouse.duckdb')}"
+        )
     return [ingest, build]
+
+
+def last_build_mode(warehouse: Path) -> str:
+    """How the planner ran the latest build: `incremental` or `full` (pipelines/incremental.py)."""
+    import duckdb
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        rows = con.execute(
+            "select mode from audit.dbt_builds order by built_at desc limit 1"
+        ).fetchall()
+    finally:
+        con.close()
+    return f"ran {rows[0][0]}" if rows else "no build recorded"
 
 
 def main(argv: list[str] | None = None) -> int:

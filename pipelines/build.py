@@ -30,6 +30,7 @@ class BuildResult:
     warned: int = 0
     failed: list[str] = field(default_factory=list)
     elapsed_seconds: float = 0.0
+    plan: str = ""  # whole-project DuckDB builds: "full (first build)", "incremental (new loads)"
 
 
 def dbt_env(settings: Settings) -> dict[str, str]:
@@ -149,6 +150,8 @@ def build(
             from pipelines.incremental import finish_build
 
             finish_build(settings, plan, succeeded=result is not None and not result.failed)
+    if plan is not None:
+        result.plan = f"{plan.mode} ({plan.reason})"
     if result.failed:
         shown = "; ".join(result.failed[:5])
         more = f" and {len(result.failed) - 5} more" if len(result.failed) > 5 else ""

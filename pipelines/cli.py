@@ -95,7 +95,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         unit_tests=args.unit_tests,
         engine=args.engine,
     )
-    watch.done(f"{result.passed} nodes passed, {result.warned} warnings")
+    plan = f", {result.plan}" if result.plan else ""
+    watch.done(f"{result.passed} nodes passed, {result.warned} warnings{plan}")
     return 0
 
 

@@ -63,6 +63,9 @@ INCREMENTAL_VARS = (
 )
 # Project folders whose content decides what every model computes.
 FINGERPRINTED = ("models", "macros", "seeds", "dbt_project.yml")
+# An incremental build that would redo more than this share of the days of
+# history is run as a full rebuild (DECISIONLOG "Incremental builds").
+MAX_RECOMPUTE_SHARE = 0.5
 # Raw entities whose rows point at a contact (column holding the contact id).
 CONTACT_POINTERS = {
     "surveys": "contact_id",
@@ -82,6 +85,7 @@ class BuildPlan:
     mode: str = "full"
     loads_through: dt.datetime | None = None
     data_end_date: dt.date | None = None
+    data_start_date: dt.date | None = None
     since: dt.date | None = None
     previous_end: dt.date | None = None
     loads_after: dt.datetime | None = None  # the previous build's watermark
@@ -169,11 +173,12 @@ def _observe(con: duckdb.DuckDBPyConnection, settings: Settings, plan: BuildPlan
         plan.loads_through = watermark[0] if watermark else None
     contacts = _contacts_sql(raw)
     if contacts:
-        end = con.execute(
-            f"select cast(timezone(?, max(started_at)) as date) from ({contacts})",
-            [settings.timezone],
+        span = con.execute(
+            f"select cast(timezone(?, min(started_at)) as date), "
+            f"cast(timezone(?, max(started_at)) as date) from ({contacts})",
+            [settings.timezone, settings.timezone],
         ).fetchone()
-        plan.data_end_date = end[0] if end else None
+        plan.data_start_date, plan.data_end_date = span if span else (None, None)
     return raw
 
 
@@ -214,6 +219,7 @@ def plan_build(
             plan.full_refresh, plan.mode, plan.reason = False, "incremental", "new loads"
             plan.previous_end, plan.loads_after = previous_end, watermark
             _set_days(plan, touched)
+            _rebuild_when_most_days_change(plan, settings, dbt_vars)
         return plan
     finally:
         _write_plan(con, plan)
@@ -232,6 +238,43 @@ def _set_days(plan: BuildPlan, touched: list[tuple[str, dt.date]]) -> None:
     plan.since = min(days.get("contact", []), default=plan.previous_end + dt.timedelta(days=1))
     plan.complaints_since = min(days.get("complaint", []), default=None)
     plan.pointed_days = sorted({day for day in days.get("pointed", []) if day < plan.since})
+
+
+def _rebuild_when_most_days_change(
+    plan: BuildPlan, settings: Settings, dbt_vars: Mapping[str, Any] | None
+) -> None:
+    """Switch to a full rebuild when the incremental one would redo most days.
+
+    Surveys, offers, complaints and back-office items about older contacts
+    make their contacts' days recompute (pointed days). When those days and
+    the lookback before the new data cover more than MAX_RECOMPUTE_SHARE of
+    the history, the incremental build redoes nearly everything and then
+    pays delete+insert on top (3M contacts over 60 days: 111 % of a full
+    build); a full rebuild is then the faster, equal result.
+    """
+    if plan.since is None or plan.data_start_date is None or plan.data_end_date is None:
+        return
+    window = int({**_project_vars(settings), **(dbt_vars or {})}["repeat_window_days"])
+    assert plan.previous_end is not None
+    first = min(plan.since, plan.previous_end) - dt.timedelta(days=window + 1)
+    history = (plan.data_end_date - plan.data_start_date).days + 1
+    earlier = {day for day in plan.pointed_days if day < first}
+    recent = max(0, (plan.data_end_date - max(first, plan.data_start_date)).days + 1)
+    redone_days = len(earlier) + recent
+    share = redone_days / history if history > 0 else 1.0
+    if share > MAX_RECOMPUTE_SHARE:
+        plan.full_refresh, plan.mode = True, "full"
+        plan.reason = (
+            f"an incremental build would redo {redone_days} of {history} days "
+            f"({len(plan.pointed_days)} of them earlier days that new rows point to)"
+        )
+
+
+def _project_vars(settings: Settings) -> dict[str, Any]:
+    import yaml
+
+    project = yaml.safe_load((settings.dbt_project_dir / "dbt_project.yml").read_text())
+    return dict(project.get("vars") or {})
 
 
 def _write_plan(con: duckdb.DuckDBPyConnection, plan: BuildPlan) -> None:

@@ -43,7 +43,7 @@ def _load(
 
 @pytest.fixture
 def built(tmp_path: Path) -> Settings:
-    """A warehouse with calls of 1-20 June, recorded as fully built."""
+    """A warehouse with calls of 1 April - 20 June, recorded as fully built."""
     settings = settings_for(tmp_path)
     con = duckdb.connect(str(settings.warehouse))
     con.execute(DDL)
@@ -51,6 +51,11 @@ def built(tmp_path: Path) -> Settings:
         con.execute(
             "insert into raw.calls values (?, ?, 'first')",
             [f"C{day:02d}", _at(f"2026-06-{day:02d}")],
+        )
+    for offset in range(61):  # 1 April - 31 May
+        day = dt.date(2026, 4, 1) + dt.timedelta(days=offset)
+        con.execute(
+            "insert into raw.calls values (?, ?, 'first')", [f"E{day:%m%d}", _at(day.isoformat())]
         )
     _load(con, "first", "calls")
     con.close()
@@ -101,6 +106,38 @@ def test_a_new_day_and_late_rows_plan_an_incremental_build(built: Settings) -> N
     again = plan_build(built, None)  # nothing new since: only the end windows
     assert again.mode == "incremental" and again.since == dt.date(2026, 6, 22)
     assert again.pointed_days == [] and again.previous_end == dt.date(2026, 6, 21)
+
+
+def test_a_build_that_would_redo_most_days_runs_in_full(built: Settings) -> None:
+    """82 days of history (1 April - 21 June); a new day redoes 12-21 June
+    (10 days: the repeat window and a day before the previous end) plus one
+    day per earlier contact a new survey points to: 31 surveys about
+    April-May contacts make 41 of 82 days (50 %: still incremental), 32
+    make 42 (51 %: a full rebuild)."""
+    con = duckdb.connect(str(built.warehouse))
+    con.execute("insert into raw.calls values ('C21', ?, 'day21')", [_at("2026-06-21")])
+    _load(con, "day21", "calls")
+    april = [dt.date(2026, 4, 1) + dt.timedelta(days=n) for n in range(32)]
+    for day in april[:31]:
+        con.execute(
+            "insert into raw.surveys values (?, ?, 'surveys21')", [f"S{day}", f"E{day:%m%d}"]
+        )
+    _load(con, "surveys21", "surveys")
+    con.close()
+    plan = plan_build(built, None)
+    assert (plan.mode, len(plan.pointed_days)) == ("incremental", 31)
+
+    con = duckdb.connect(str(built.warehouse))
+    con.execute("insert into raw.surveys values ('S32', ?, 'surveys21b')", [f"E{april[31]:%m%d}"])
+    _load(con, "surveys21b", "surveys")
+    con.close()
+    plan = plan_build(built, None)
+    assert plan.full_refresh and plan.mode == "full"
+    assert plan.reason == (
+        "an incremental build would redo 42 of 82 days "
+        "(32 of them earlier days that new rows point to)"
+    )
+    assert not _plan_row_exists(built)
 
 
 def _plan_row_exists(settings: Settings) -> bool:
