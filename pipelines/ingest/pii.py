@@ -162,22 +162,25 @@ def hash_column(frame: pl.DataFrame, column: str, kind: PiiKind, key: bytes) -> 
     distinct = norm.drop_nulls().unique()
     if distinct.is_empty():
         return frame
-    digests = pl.Series(_digests(key, kind, distinct.to_list()), dtype=pl.String)
-    hashed = norm.replace_strict(distinct, digests, default=None, return_dtype=pl.String)
-    return frame.with_columns(hashed.alias(column))
+    digests = pl.DataFrame(
+        {"v": distinct, "d": pl.Series(_digests(key, kind, distinct.to_list()), dtype=pl.String)}
+    )
+    hashed = norm.to_frame("v").join(digests, on="v", how="left", maintain_order="left")
+    return frame.with_columns(hashed.get_column("d").alias(column))
 
 
 def _pattern_replacements(series: pl.Series, key: bytes) -> dict[str, str]:
     """Every phone number, ID-card number and e-mail in the text -> its token."""
     found: dict[str, str] = {}
+    digest = _hmac_for(key).hexdigest
     for label, kind, pattern in _FREE_TEXT_PATTERNS:
         matches = series.str.extract_all(pattern).explode().drop_nulls().unique().to_list()
         for match in matches:
             core = _exact_core(kind, match)
             if core is None or core in found:
                 continue
-            digest = keyed_hash(key, _hash_kind(kind), normalise(kind, core))
-            found[core] = f"[{label}:{digest[:TOKEN_HEX]}]"
+            message = f"{_hash_kind(kind)}:{normalise(kind, core)}".encode()
+            found[core] = f"[{label}:{digest(message)[:TOKEN_HEX]}]"
     return found
 
 
@@ -191,12 +194,15 @@ def _customer_replacements(
     words = words.filter(words.str.contains(r"\d"))
     if words.is_empty():
         return {}
-    hashed = {w: keyed_hash(key, "customer_id", normalise("customer_id", w)) for w in words}
+    digest = _hmac_for(key).hexdigest
+    hashed = {w: digest(f"customer_id:{normalise('customer_id', w)}".encode()) for w in words}
     table = pl.DataFrame(
         {"word": list(hashed), "digest": list(hashed.values())},
         schema={"word": pl.String, "digest": pl.String},
     )
-    hits = table.filter(pl.col("digest").is_in(known_customers.implode()))
+    # the few words' digests are the set probed, not the (large) known set
+    present = known_customers.filter(known_customers.is_in(table["digest"].implode()))
+    hits = table.filter(pl.col("digest").is_in(present.implode()))
     return {
         word: f"[CUSTOMER:{digest[:TOKEN_HEX]}]"
         for word, digest in zip(hits["word"].to_list(), hits["digest"].to_list(), strict=True)
@@ -210,6 +216,8 @@ def mask_free_text(
     series = frame.get_column(column)
     if series.dtype != pl.String or series.null_count() == series.len():
         return frame
+    # every pattern and every candidate customer word holds a digit or an '@'
+    series = series.filter(series.str.contains(r"[\d@]"))
     found = _pattern_replacements(series, key)
     found.update(_customer_replacements(series, key, known_customers))
     if not found:
@@ -266,7 +274,8 @@ def _with_frame_customers(
     own = customer_hashes(frame, entity)
     if known_customers is None or known_customers.is_empty():
         return own
-    return pl.concat([known_customers.rename("digest"), own]).unique()
+    # only membership is asked of it: duplicates do no harm, a unique() costs
+    return pl.concat([known_customers.rename("digest"), own])
 
 
 def mask_text(text: str, key: bytes, known_customers: pl.Series | None = None) -> str:
