@@ -107,7 +107,9 @@ first_handled as (
         is_marked_unresolved as is_first_contact_marked_unresolved,
         data_end_at
 
-    from members_sequenced
+    -- straight from the members: the sequenced set (a window over every
+    -- contact) is then read once, by the aggregation, and never materialised
+    from members
     where is_episode_opening
 
 ),
