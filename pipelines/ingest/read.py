@@ -174,7 +174,12 @@ def _read_delimited(
 ) -> ReadResult:
     """`utf8`, when given, is `text` encoded as UTF-8 (saves encoding it again)."""
     sep = mapping.separator
-    lines = _lines(text.encode("utf-8") if utf8 is None else utf8)
+    utf8 = text.encode("utf-8") if utf8 is None else utf8
+    if not undecodable and '"' not in text:
+        clean = _read_clean(utf8, mapping)
+        if clean is not None:
+            return clean
+    lines = _lines(utf8)
     filled = lines.filter(~pl.col("blank") & (pl.col(LINE) > mapping.skip_rows))
     if filled.height == 0:
         raise FileRefused("the file has no header row.")
@@ -186,16 +191,8 @@ def _read_delimited(
             f"line {bad_head[0]} (header) has bytes not valid {mapping.encoding}: "
             "the columns cannot be named."
         )
-    if mapping.header:
-        header = next(csv.reader([head_line], delimiter=sep))
-        header = [h.strip().lstrip("\ufeff") for h in header]
-        body_start = first + 1
-    else:
-        width = len(next(csv.reader([head_line], delimiter=sep)))
-        header = [f"column_{i + 1}" for i in range(width)]
-        body_start = first
-    if len(set(header)) != len(header):
-        raise FileRefused("the header names a column twice.")
+    header = _header(head_line, mapping)
+    body_start = first + 1 if mapping.header else first
     # physical line numbers (1-based) of the non-blank body lines
     body = filled.filter(pl.col(LINE) > body_start).select(LINE, "raw")
     if body.height == 0:
@@ -207,6 +204,71 @@ def _read_delimited(
         return ReadResult(_frame(header, rows), rejects, header)
     frame, rejects = _parse_fast(body, sep, header)
     return ReadResult(frame, rejects, header)
+
+
+def _header(head_line: str, mapping: EntityMapping) -> list[str]:
+    """Column names from the first non-blank line (or column_1.. without a header)."""
+    fields = next(csv.reader([head_line], delimiter=mapping.separator))
+    if mapping.header:
+        header = [h.strip().lstrip("\ufeff") for h in fields]
+    else:
+        header = [f"column_{i + 1}" for i in range(len(fields))]
+    if len(set(header)) != len(header):
+        raise FileRefused("the header names a column twice.")
+    return header
+
+
+def _read_clean(utf8: bytes, mapping: EntityMapping) -> ReadResult | None:
+    """A clean file read by Polars' CSV reader in one call, else None.
+
+    Clean: no quote anywhere (checked by the caller), no bytes undecodable,
+    the header on the first line, no blank line before the last row, every
+    \\r part of a \\r\\n, and every row with exactly the header's number of
+    fields. The result is then exactly what `_parse_fast` makes of the file;
+    any other file (or any doubt) takes the line-by-line path.
+    """
+    sep = mapping.separator.encode("utf-8")
+    if mapping.skip_rows or len(sep) != 1:
+        return None
+    end = utf8.find(b"\n")
+    if end <= 0:
+        return None
+    head_line = utf8[:end].decode("utf-8")
+    if not head_line.strip():
+        return None
+    header = _header(head_line, mapping)
+    body = (utf8[end + 1 :] if mapping.header else utf8).rstrip(b"\r\n ")
+    if (
+        not body
+        or body.startswith(_BOM)
+        or _BLANK_FIRST.match(body)
+        or _BLANK_LINE.search(body + b"\n")
+        or body.count(b"\r") != body.count(b"\r\n")
+    ):
+        return None
+    rows = body.count(b"\n") + 1
+    if body.count(sep) != (len(header) - 1) * rows:  # no row has more fields than the header
+        return None
+    try:
+        frame = pl.read_csv(
+            body,
+            has_header=False,
+            schema=dict.fromkeys(header, pl.String()),
+            separator=sep.decode("utf-8"),
+            quote_char=None,
+            empty_string_is_null=False,
+            raise_if_empty=False,
+        )
+    except pl.exceptions.PolarsError:  # a row with more fields than the header
+        return None
+    if frame.height != rows:
+        return None
+    first_line = 2 if mapping.header else 1
+    frame = frame.select(
+        pl.int_range(first_line, first_line + rows, dtype=pl.Int64).alias(LINE),
+        *[pl.col(name).str.strip_chars(" \r") for name in header],
+    )
+    return ReadResult(frame, [], header)
 
 
 def _parse_fast(
