@@ -222,10 +222,11 @@ def _read_clean(utf8: bytes, mapping: EntityMapping) -> ReadResult | None:
     """A clean file read by Polars' CSV reader in one call, else None.
 
     Clean: no quote anywhere (checked by the caller), no bytes undecodable,
-    the header on the first line, no blank line before the last row, every
-    \\r part of a \\r\\n, and every row with exactly the header's number of
-    fields. The result is then exactly what `_parse_fast` makes of the file;
-    any other file (or any doubt) takes the line-by-line path.
+    the header on the first line, at least two columns and a separator that
+    is not white space, no blank line before the last row, every \\r part of
+    a \\r\\n, and every row with exactly the header's number of fields. The
+    result is then exactly what `_parse_fast` makes of the file; any other
+    file (or any doubt) takes the line-by-line path.
     """
     sep = mapping.separator.encode("utf-8")
     if mapping.skip_rows or len(sep) != 1:
@@ -237,6 +238,8 @@ def _read_clean(utf8: bytes, mapping: EntityMapping) -> ReadResult | None:
     if not head_line.strip():
         return None
     header = _header(head_line, mapping)
+    if len(header) < 2 or mapping.separator.isspace():
+        return None  # then every row holds a separator that is not blank space
     body = (utf8[end + 1 :] if mapping.header else utf8).rstrip(b"\r\n ")
     if (
         not body
