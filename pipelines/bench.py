@@ -176,33 +176,60 @@ def page_files() -> list[str]:
     return [f"app_pages/{p.name}" for p in pages if not p.name.startswith("_")]
 
 
+# Runs in a child: every page rendered by Streamlit's AppTest with the
+# dashboard's query cache emptied first (all but the table catalogue, which
+# a running server reads once per publish), so each render runs its data
+# queries against the serving file, as the first viewer of a filter does;
+# `dashboard.data._execute` (the one place a query reaches DuckDB) is
+# wrapped to time each of them.
+PAGES_SCRIPT = r"""
+import json, sys, time
+from streamlit.testing.v1 import AppTest
+import dashboard.data as data
+
+pages, repeat, app = json.loads(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+spent = []
+execute = data._execute
+
+def timed(sql, params, current):
+    start = time.perf_counter()
+    try:
+        return execute(sql, params, current)
+    finally:
+        spent.append(time.perf_counter() - start)
+
+data._execute = timed
+out = {}
+for page in pages:
+    runs = {"render": [], "queries": [], "count": [], "slowest": []}
+    for i in range(repeat + 1):  # the first render warms imports and is dropped
+        at = AppTest.from_file(app, default_timeout=300)
+        at.run()
+        data._CACHE.clear()
+        data.tables()  # the catalogue: read once per publish by a real server
+        spent.clear()
+        start = time.perf_counter()
+        at.switch_page(page).run()
+        took = time.perf_counter() - start
+        if at.exception:
+            raise SystemExit(f"{page}: {at.exception[0].message}")
+        if i:
+            runs["render"].append(took)
+            runs["queries"].append(sum(spent))
+            runs["count"].append(len(spent))
+            runs["slowest"].append(max(spent, default=0.0))
+    out[page] = runs
+print(json.dumps(out))
+"""
+
+
 def time_pages(env: dict[str, str], repeat: int) -> dict[str, dict[str, float]]:
-    """Render every page `repeat` times with AppTest in a child; p50/p95 seconds."""
-    script = (
-        "import json, sys, time\n"
-        "from streamlit.testing.v1 import AppTest\n"
-        "pages, repeat = json.loads(sys.argv[1]), int(sys.argv[2])\n"
-        "app = sys.argv[3]\n"
-        "out = {}\n"
-        "for page in pages:\n"
-        "    times = []\n"
-        "    for i in range(repeat + 1):\n"
-        "        at = AppTest.from_file(app, default_timeout=120)\n"
-        "        at.run()\n"
-        "        start = time.perf_counter()\n"
-        "        at.switch_page(page).run()\n"
-        "        took = time.perf_counter() - start\n"
-        "        if at.exception:\n"
-        "            raise SystemExit(f'{page}: {at.exception[0].message}')\n"
-        "        if i:\n"
-        "            times.append(took)\n"
-        "    out[page] = times\n"
-        "print(json.dumps(out))\n"
-    )
+    """Each page `repeat` times, cold query cache: render and query p50/p95 (ms)."""
     app = str(REPO_ROOT / "dashboard" / "streamlit_app.py")
     proc = subprocess.run(
-        [sys.executable, "-c", script, json.dumps(page_files()), str(repeat), app],
-        env=env,
+        [sys.executable, "-c", PAGES_SCRIPT, json.dumps(page_files()), str(repeat), app],
+        env={**env, "PYTHONPATH": str(REPO_ROOT)},
+        cwd=REPO_ROOT,
         capture_output=True,
         text=True,
         check=False,
@@ -210,12 +237,28 @@ def time_pages(env: dict[str, str], repeat: int) -> dict[str, dict[str, float]]:
     if proc.returncode != 0:
         lines = (proc.stderr or proc.stdout).strip().splitlines()
         return {"error": {"message": lines[-1] if lines else "page timing failed"}}  # type: ignore[dict-item]
-    raw: dict[str, list[float]] = json.loads(proc.stdout.strip().splitlines()[-1])
-    return {page: _percentiles(times) for page, times in raw.items()}
+    raw: dict[str, dict[str, list[float]]] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return {page: _page_figures(runs) for page, runs in raw.items()}
+
+
+def _page_figures(runs: dict[str, list[float]]) -> dict[str, float]:
+    render = _percentiles(runs["render"])
+    queries = _percentiles(runs["queries"])
+    return {
+        "p50_ms": render["p50_ms"],
+        "p95_ms": render["p95_ms"],
+        "queries_p50_ms": queries["p50_ms"],
+        "queries_p95_ms": queries["p95_ms"],
+        "slowest_query_p95_ms": _percentiles(runs["slowest"])["p95_ms"],
+        "query_count": float(max(runs["count"], default=0)),
+        "runs": render["runs"],
+    }
 
 
 def _percentiles(times: list[float]) -> dict[str, float]:
     ordered = sorted(times)
+    if not ordered:
+        return {"p50_ms": 0.0, "p95_ms": 0.0, "runs": 0.0}
     p95_index = max(0, min(len(ordered) - 1, round(0.95 * (len(ordered) - 1))))
     return {
         "p50_ms": statistics.median(ordered) * 1000,
@@ -335,12 +378,20 @@ def render(report: BenchReport) -> str:
             f"{'floor':<10} {report.floor_seconds:>8.1f}   bare DuckDB load; ratio {ratio:.1f}x"
         )
     if report.pages:
-        lines += ["", f"{'page':<28} {'p50 ms':>8} {'p95 ms':>8}"]
-        for page, figures in report.pages.items():
-            if "p50_ms" in figures:
-                lines.append(f"{page:<28} {figures['p50_ms']:>8.0f} {figures['p95_ms']:>8.0f}")
-            else:
-                lines.append(f"{page:<28} {figures}")
+        lines += [
+            "",
+            "pages (cold query cache)       render ms      queries ms    slowest query",
+            f"{'page':<28} {'p50':>7} {'p95':>7} {'p50':>7} {'p95':>7} {'n':>4} {'p95 ms':>8}",
+        ]
+        for page, fig in report.pages.items():
+            if "p50_ms" not in fig:
+                lines.append(f"{page:<28} {fig}")
+                continue
+            lines.append(
+                f"{page:<28} {fig['p50_ms']:>7.0f} {fig['p95_ms']:>7.0f} "
+                f"{fig['queries_p50_ms']:>7.0f} {fig['queries_p95_ms']:>7.0f} "
+                f"{fig['query_count']:>4.0f} {fig['slowest_query_p95_ms']:>8.0f}"
+            )
     if report.peer:
         from pipelines.peer.bench import render_peer
 

@@ -1,0 +1,32 @@
+"""The benchmark's page stage times each page's own queries, cold.
+
+A render with a warm query cache runs no query at all, so the figures must
+come from renders whose data queries really reach the serving file.
+"""
+
+from __future__ import annotations
+
+import os
+
+from pipelines.bench import BenchReport, page_files, render, time_pages
+from tests.support import Pipeline
+
+
+def test_every_page_is_timed_with_the_queries_behind_it(small_pipeline: Pipeline) -> None:
+    env = {**os.environ, "SERVIQ_HOME": str(small_pipeline.settings.home)}
+    pages = time_pages(env, repeat=2)
+
+    assert "error" not in pages, pages.get("error")
+    assert sorted(pages) == sorted(page_files())
+    for page, figures in pages.items():
+        assert figures["runs"] == 2, page
+        # every page reads the warehouse on every (cold) render
+        assert figures["query_count"] >= 3, page
+        assert 0 < figures["queries_p50_ms"] <= figures["queries_p95_ms"], page
+        assert figures["slowest_query_p95_ms"] <= figures["queries_p95_ms"], page
+        assert figures["queries_p50_ms"] < figures["p50_ms"], page  # part of the render
+
+    report = BenchReport(contacts=1, days=1, pages=pages)
+    shown = render(report)
+    for page in pages:
+        assert page in shown
