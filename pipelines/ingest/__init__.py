@@ -326,9 +326,19 @@ def _write_batch(
     raw_zone = configured_root()
     good_parts = _split_by_file(checked.good, len(pending))
     bad_parts = _split_by_file(bad_all, len(pending))
+    # one check for the whole batch instead of one per file (the common case: none)
+    unique_keys = not _repeats_within_a_file(checked.good, ent)
     with _single_threaded(con):
-        _write_files(con, pending, good_parts, bad_parts, keys, raw_zone, report, say, total)
+        _write_files(
+            con, pending, good_parts, bad_parts, keys, unique_keys, raw_zone, report, say, total
+        )
         con.execute("checkpoint")
+
+
+def _repeats_within_a_file(good: pl.DataFrame, ent: Entity) -> bool:
+    """Whether some key occurs twice within one file of the batch."""
+    file_and_key = pl.struct((pl.col(LINE) // _FILE_BASE).alias("_file"), *ent.key)
+    return bool(good.select(file_and_key.is_duplicated().any()).item())
 
 
 def _write_files(
@@ -337,6 +347,7 @@ def _write_files(
     good_parts: list[pl.DataFrame],
     bad_parts: list[pl.DataFrame],
     keys: KeyIndex,
+    unique_keys: bool,
     raw_zone: Path | None,
     report: IngestReport,
     say: Progress,
@@ -347,7 +358,7 @@ def _write_files(
         load = item.load
         pause("file_start", load.file_path)
         loaded = write_file(
-            con, load, good_parts[position], bad_parts[position], item.rejects, keys
+            con, load, good_parts[position], bad_parts[position], item.rejects, keys, unique_keys
         )
         if raw_zone is not None:  # one more sink of the same frames: Parquet for Spark
             write_loaded_file(con, raw_zone, loaded, good_parts[position])

@@ -252,7 +252,10 @@ def _already_loaded(
 
 
 def _quarantine_rows(
-    bad: pl.DataFrame, dup_bad: pl.DataFrame, rejects: list[tuple[int, str]], fields: list[str]
+    bad: pl.DataFrame,
+    dup_bad: pl.DataFrame | None,
+    rejects: list[tuple[int, str]],
+    fields: list[str],
 ) -> pl.DataFrame:
     parts = [
         part.select(
@@ -262,7 +265,7 @@ def _quarantine_rows(
             _record_json(part, fields).alias("record_json"),
         )
         for part in (bad, dup_bad)
-        if part.height
+        if part is not None and part.height
     ]
     if rejects:
         parts.append(
@@ -294,14 +297,18 @@ def write_file(
     bad: pl.DataFrame,
     rejects: list[tuple[int, str]],
     keys: KeyIndex | None = None,
+    unique_keys: bool = False,
 ) -> FileLoad:
     """One transaction: rows, quarantine and audit for one file.
 
     `keys` is the entity's KeyIndex for this run; without one it is loaded here.
+    `unique_keys` says the caller already knows no key repeats within `good`.
     """
     ent = load.entity
     keys = keys if keys is not None else KeyIndex(con, ent)
-    good, dup_bad = _within_file_duplicates(good, list(ent.key))
+    dup_bad: pl.DataFrame | None = None
+    if not unique_keys:
+        good, dup_bad = _within_file_duplicates(good, list(ent.key))
     now = dt.datetime.now(dt.UTC)
     quarantine = _quarantine_rows(bad, dup_bad, rejects, ent.field_names)
     cols = [*ent.field_names, "_source_file", "_source_line", "_load_id"]
