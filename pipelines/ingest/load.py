@@ -208,9 +208,9 @@ class KeyIndex:
     def hashes(self, rows: pl.DataFrame) -> np.ndarray:
         return rows.select(pl.struct(self._key).hash(seed=0)).to_series().to_numpy()
 
-    def candidates(self, rows: pl.DataFrame) -> np.ndarray:
-        """Boolean mask: rows whose key hash is already present."""
-        probe = self.hashes(rows)
+    def candidates(self, rows: pl.DataFrame, hashes: np.ndarray | None = None) -> np.ndarray:
+        """Boolean mask: rows whose key hash is already present (`hashes`: of `rows`)."""
+        probe = self.hashes(rows) if hashes is None else hashes
         hit = np.zeros(len(probe), dtype=bool)
         for run in self._runs:  # never empty: `add` keeps no empty run
             pos = np.searchsorted(run, probe)
@@ -218,10 +218,10 @@ class KeyIndex:
             hit |= run[pos] == probe
         return hit
 
-    def add(self, rows: pl.DataFrame) -> None:
+    def add(self, rows: pl.DataFrame, hashes: np.ndarray | None = None) -> None:
         if rows.height == 0:
             return
-        run = np.sort(self.hashes(rows))
+        run = np.sort(self.hashes(rows) if hashes is None else hashes)
         while self._runs and len(self._runs[-1]) <= 2 * len(run):
             run = np.sort(np.concatenate([self._runs.pop(), run]), kind="stable")
         self._runs.append(run)
@@ -320,13 +320,15 @@ def write_file(
 
     con.execute("begin transaction")
     try:
-        hit = keys.candidates(batch)
+        probe: np.ndarray | None = keys.hashes(batch)
+        hit = keys.candidates(batch, probe)
         if hit.any():
             cross = _already_loaded(con, ent, batch, hit)
             if cross.height:
                 refused = pl.Series(cross["line"]).implode()
                 batch = batch.filter(~pl.col("_source_line").is_in(refused))
                 quarantine = pl.concat([quarantine, cross])
+                probe = None  # rows were taken out: hash the rest again
         con.register("_batch", batch.to_arrow())
         con.execute(f"insert into raw.{ent.name} ({', '.join(cols)}) select * from _batch")
         if quarantine.height:
@@ -356,7 +358,7 @@ def write_file(
         for view in ("_batch", "_quarantine"):
             with contextlib.suppress(duckdb.Error):
                 con.unregister(view)
-    keys.add(batch)
+    keys.add(batch, probe)
     return load
 
 
