@@ -38,6 +38,9 @@ TOKEN_HEX = 8
 MOBILE_RE = r"(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}"
 LANDLINE_RE = r"0\d{2,3}-\d{7,8}"
 ID_CARD_RE = r"[1-9]\d{16}[0-9Xx]"
+# First-generation (pre-1999) 15-digit ID cards, still in old records and
+# customers' notes: area code, YYMMDD birth date, 3-digit sequence.
+ID_CARD_15_RE = r"[1-9]\d{7}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}"
 EMAIL_RE = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
 # A word that could be an identifier: letters, digits, '_' or '-', with a digit.
 WORD_RE = r"[A-Za-z0-9][A-Za-z0-9_\-]{3,63}"
@@ -45,12 +48,14 @@ WORD_RE = r"[A-Za-z0-9][A-Za-z0-9_\-]{3,63}"
 # consumed as context groups and checked in Python.
 _FREE_TEXT_PATTERNS: tuple[tuple[str, str, str], ...] = (
     ("IDCARD", "id_card", rf"\d*{ID_CARD_RE}\d*"),
+    ("IDCARD", "id_card_15", rf"\d*{ID_CARD_15_RE}\d*"),
     ("PHONE", "phone", rf"\d*{MOBILE_RE}\d*"),
     ("PHONE", "landline", rf"\d*{LANDLINE_RE}\d*"),
     ("EMAIL", "email", EMAIL_RE),
 )
 _EXACT = {
     "id_card": re.compile(rf"^{ID_CARD_RE}$"),
+    "id_card_15": re.compile(rf"^{ID_CARD_15_RE}$"),
     "phone": re.compile(rf"^{MOBILE_RE}$"),
     "landline": re.compile(rf"^{LANDLINE_RE}$"),
     "email": re.compile(rf"^{EMAIL_RE}$"),
@@ -66,7 +71,7 @@ def normalise(kind: str, value: str) -> str:
         return digits
     if kind == "email":
         return value.lower()
-    if kind == "id_card":
+    if kind in ("id_card", "id_card_15"):
         return value.upper()
     return value
 
@@ -115,8 +120,9 @@ def _hmac_for(key: bytes) -> _Hmac:
 
 
 def _hash_kind(kind: str) -> str:
-    """Landlines and mobiles are both phone numbers: one hash domain."""
-    return "phone" if kind == "landline" else kind
+    """Landlines and mobiles are both phone numbers, old and new ID cards both
+    ID cards: one hash domain each."""
+    return {"landline": "phone", "id_card_15": "id_card"}.get(kind, kind)
 
 
 def normalised(column: pl.Expr, kind: str) -> pl.Expr:
@@ -209,6 +215,37 @@ def _customer_replacements(
     }
 
 
+# Full-width digits, Latin letters and the signs numbers and e-mails are
+# written with (Chinese input methods type them: １３８１２３４５６７８),
+# turned into their ASCII forms before the search so the patterns see
+# them. Only these: full-width punctuation (，。：) is ordinary Chinese text.
+_FULL_WIDTH = [chr(0xFF10 + n) for n in range(10)] + [
+    chr(code)
+    for code in [
+        *range(0xFF21, 0xFF3B),
+        *range(0xFF41, 0xFF5B),
+        0xFF0B,
+        0xFF0D,
+        0xFF0E,
+        0xFF20,
+        0xFF3F,
+    ]
+]
+_HALF_WIDTH = [chr(ord(char) - 0xFEE0) for char in _FULL_WIDTH]
+_FULL_WIDTH_CLASS = "[０-９Ａ-Ｚａ-ｚ＋－．＠＿]"
+
+
+def _half_width(frame: pl.DataFrame, column: str) -> pl.DataFrame:
+    """ASCII forms of full-width digits, letters and number signs (rows holding any)."""
+    text = pl.col(column)
+    return frame.with_columns(
+        pl.when(text.str.contains(_FULL_WIDTH_CLASS))
+        .then(text.str.replace_many(_FULL_WIDTH, _HALF_WIDTH))
+        .otherwise(text)
+        .alias(column)
+    )
+
+
 def mask_free_text(
     frame: pl.DataFrame, column: str, key: bytes, known_customers: pl.Series | None = None
 ) -> pl.DataFrame:
@@ -216,6 +253,9 @@ def mask_free_text(
     series = frame.get_column(column)
     if series.dtype != pl.String or series.null_count() == series.len():
         return frame
+    if series.str.contains(_FULL_WIDTH_CLASS).any():
+        frame = _half_width(frame, column)
+        series = frame.get_column(column)
     # every pattern and every candidate customer word holds a digit or an '@'
     series = series.filter(series.str.contains(r"[\d@]"))
     found = _pattern_replacements(series, key)

@@ -15,6 +15,7 @@ and dbt's log. Positive controls prove the scanner finds what is there.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import os
@@ -50,6 +51,7 @@ KEY = TEST_PII_KEY.encode()
 REPO = Path(__file__).resolve().parents[2]
 MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 ID_CARD = re.compile(r"(?<!\d)[1-9]\d{16}[\dX](?!\d)")
+ID_CARD_15 = re.compile(r"(?<!\d)[1-9]\d{7}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])\d{3}(?!\d)")
 
 
 # --------------------------------------------------------------------------
@@ -284,11 +286,53 @@ def test_every_phone_and_id_card_in_free_text_is_masked_and_the_words_kept(
 def test_digit_runs_that_are_not_phone_or_id_numbers_are_left_alone(
     number: str, words: str
 ) -> None:
-    if MOBILE.search(number) or ID_CARD.search(number) or len(number) in (11, 13, 18):
+    if MOBILE.search(number) or ID_CARD.search(number) or ID_CARD_15.search(number):
+        return
+    if len(number) in (11, 13, 18):
         return
     text = f"{words}金额{number}{words}"
     masked = mask_free_text(pl.DataFrame({"t": [text]}), "t", KEY)["t"][0]
     assert masked == text
+
+
+def full_width(text: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    before=st.lists(WORDS, max_size=4).map("".join),
+    digits=st.integers(min_value=0, max_value=10**8 - 1),
+    spelling=st.integers(min_value=0, max_value=4),
+    area=st.integers(min_value=110000, max_value=659999),
+    birth=st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(1999, 12, 31)),
+    sequence=st.integers(min_value=0, max_value=999),
+    widths=st.tuples(st.booleans(), st.booleans()),
+)
+def test_old_id_cards_and_full_width_numbers_are_masked(
+    before: str,
+    digits: int,
+    spelling: int,
+    area: int,
+    birth: dt.date,
+    sequence: int,
+    widths: tuple[bool, bool],
+) -> None:
+    """15-digit (first-generation) ID cards, and numbers typed in full-width
+    digits, are PII in free text like any other spelling."""
+    number = f"13{digits % 10:01d}{digits:08d}"
+    shown = mobile_spellings(number)[spelling]
+    old_card = f"{area}{birth:%y%m%d}{sequence:03d}"
+    shown_card = full_width(old_card) if widths[1] else old_card
+    text = f"{before}电话{full_width(shown) if widths[0] else shown}，旧身份证{shown_card}。"
+    masked = mask_free_text(pl.DataFrame({"t": [text]}), "t", KEY)["t"][0]
+    flat = masked.replace(" ", "").replace("-", "")
+    assert number not in flat and full_width(number) not in flat
+    assert old_card not in masked and full_width(old_card) not in masked
+    assert f"[PHONE:{keyed_hash(KEY, 'phone', normalise('phone', shown))[:8]}]" in masked
+    # the same domain as 18-digit cards: one person's old and new card never collide
+    assert f"旧身份证[IDCARD:{keyed_hash(KEY, 'id_card', old_card)[:8]}]。" in masked
+    assert masked.startswith(before) and "，" in masked  # Chinese punctuation kept
 
 
 def test_customer_ids_in_free_text_are_found_by_their_hash_not_their_shape() -> None:
