@@ -250,7 +250,8 @@ def _read_clean(utf8: bytes, mapping: EntityMapping) -> ReadResult | None:
     ):
         return None
     rows = body.count(b"\n") + 1
-    if body.count(sep) != (len(header) - 1) * rows:  # no row has more fields than the header
+    # Polars refuses a row wider than the header, so with this total every row is exactly as wide
+    if body.count(sep) != (len(header) - 1) * rows:
         return None
     try:
         frame = pl.read_csv(
