@@ -28,6 +28,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from pipelines.db import cap_memory
 from pipelines.db import frame as query
 from pipelines.ingest.faults import pause
 from pipelines.ingest.load import (
@@ -138,6 +139,7 @@ def _tune_for_loading(con: duckdb.DuckDBPyConnection) -> None:
     of the load about 9.5 s -> 6 s CPU).
     """
     con.execute(f"set checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
+    cap_memory(con)  # SERVIQ_DUCKDB_MEMORY_LIMIT, as for dbt, checks and publish
 
 
 # Safety net only: `_load_files` checkpoints after every batch.
