@@ -111,16 +111,13 @@ def has_command(name: str) -> bool:
 
 
 def count_rows(warehouse: Path) -> int:
-    import duckdb
+    from pipelines.db import read_only, scalar
 
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        rows = con.execute(
-            "select coalesce(sum(rows_loaded), 0) from audit.load_audit where status = 'loaded'"
-        ).fetchall()
-        return int(rows[0][0])
-    finally:
-        con.close()
+    with read_only(warehouse) as con:
+        loaded = scalar(
+            con, "select sum(rows_loaded) from audit.load_audit where status = 'loaded'"
+        )
+    return int(loaded or 0)
 
 
 FLOOR_SCRIPT = r"""

@@ -86,16 +86,11 @@ def run_incremental_stage(
 
 def last_build_mode(warehouse: Path) -> str:
     """How the planner ran the latest build: `incremental` or `full` (pipelines/incremental.py)."""
-    import duckdb
+    from pipelines.db import read_only, scalar
 
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        rows = con.execute(
-            "select mode from audit.dbt_builds order by built_at desc limit 1"
-        ).fetchall()
-    finally:
-        con.close()
-    return f"ran {rows[0][0]}" if rows else "no build recorded"
+    with read_only(warehouse) as con:
+        mode = scalar(con, "select mode from audit.dbt_builds order by built_at desc limit 1")
+    return f"ran {mode}" if mode else "no build recorded"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -266,7 +266,7 @@ def _rebuild_when_most_days_change(
         plan.full_refresh, plan.mode = True, "full"
         plan.reason = (
             f"an incremental build would redo {redone_days} of {history} days "
-            f"({len(plan.pointed_days)} of them earlier days that new rows point to)"
+            f"({len(earlier)} of them earlier days that new rows point to)"
         )
 
 
