@@ -28,7 +28,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.db import cap_memory
+from pipelines.db import cap_memory, scalar
 from pipelines.db import frame as query
 from pipelines.ingest.faults import pause
 from pipelines.ingest.load import (
@@ -108,6 +108,7 @@ def ingest(
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(warehouse))
     try:
+        cap_memory(con)  # SERVIQ_DUCKDB_MEMORY_LIMIT, as for dbt, checks and publish
         _tune_for_loading(con)
         ensure_tables(con)
         report.interrupted_runs = _close_interrupted_runs(con, report.run_id)
@@ -139,7 +140,6 @@ def _tune_for_loading(con: duckdb.DuckDBPyConnection) -> None:
     of the load about 9.5 s -> 6 s CPU).
     """
     con.execute(f"set checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
-    cap_memory(con)  # SERVIQ_DUCKDB_MEMORY_LIMIT, as for dbt, checks and publish
 
 
 # Safety net only: `_load_files` checkpoints after every batch.
@@ -155,7 +155,7 @@ def _single_threaded(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     slower. The queries that read whole tables (key index, known customers)
     keep every thread.
     """
-    threads = con.execute("select current_setting('threads')").fetchall()[0][0]
+    threads = scalar(con, "select current_setting('threads')")
     con.execute("set threads = 1")
     try:
         yield
