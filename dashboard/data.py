@@ -583,7 +583,76 @@ def _bucket_where(bucket: dict[str, Any]) -> tuple[str, list[Any]]:
     return (" and ".join(clauses) or "true"), params
 
 
+CUSTOMER_HOURS = "marts.mart_dashboard_customer_hours"
+CUSTOMER_DAYS = "marts.mart_dashboard_customer_days"
+# buckets whose columns mart_dashboard_customer_hours carries
+CUSTOMER_HOUR_BUCKETS = frozenset({"date", "hour", "weekday", "site", "channel", "intent", "team"})
+
+
+def _on_customer_hours(keys: set[str]) -> bool:
+    return keys <= CUSTOMER_HOUR_BUCKETS and has_table(CUSTOMER_HOURS)
+
+
+def _only_dates(filters: Filters, bucket: dict[str, Any]) -> bool:
+    """Nothing but days restricts the selection: every-site viewer, no dimension filter."""
+    return (
+        access.current_scope().sites is None
+        and not any(filters.values(dimension) for dimension in DIMENSIONS)
+        and set(bucket) <= {"date"}
+        and has_table(CUSTOMER_DAYS)
+    )
+
+
 def bucket_summary(filters: Filters, bucket: dict[str, Any]) -> Result:
+    """Contacts, handled, abandoned, mean wait and distinct customers of a bucket.
+
+    Read from mart_dashboard_customer_hours when the bucket is made of its
+    columns: the distinct customers are the bits set by
+    bitstring_agg(customer_number), or, when only days restrict the
+    selection, a filtered count of mart_dashboard_customer_days (each
+    customer counted on their first day in the range). Both equal
+    count(distinct customer_ref) over fct_contacts, which is the fallback.
+    """
+    if _on_customer_hours(set(bucket)):
+        result = _bucket_summary_from_marts(filters, bucket)
+        if not result.error:
+            return result
+    return _bucket_summary_from_contacts(filters, bucket)
+
+
+def _bucket_summary_from_marts(filters: Filters, bucket: dict[str, Any]) -> Result:
+    where, params = _bucket_where(bucket)
+    customers = "coalesce(bit_count(bitstring_agg(customer_number)), 0)"
+    customer_params: list[Any] = []
+    if _only_dates(filters, bucket):
+        first, last = filters.start, filters.end
+        if "date" in bucket:
+            first, last = max(first, bucket["date"]), min(last, bucket["date"])
+        # every-site viewer only (checked above), so reading the mart unscoped is right
+        customers = (
+            f"(select count(*) from {CUSTOMER_DAYS} "
+            "where contact_date between ? and ? "
+            "and (previous_contact_date is null or previous_contact_date < ?))"
+        )
+        customer_params = [first, last, first]
+    return _run(
+        CUSTOMER_HOURS,
+        f"""
+        select
+            coalesce(cast(sum(contact_count) as bigint), 0) as contact_count,
+            coalesce(cast(sum(handled_count) as bigint), 0) as handled_count,
+            coalesce(cast(sum(abandoned_count) as bigint), 0) as abandoned_count,
+            sum(mean_wait_seconds_numerator) / nullif(sum(mean_wait_seconds_denominator), 0)
+                as mean_wait_seconds,
+            {customers} as customer_count
+        from src where {where}
+        """,
+        filters,
+        params=[*customer_params, *params],
+    )
+
+
+def _bucket_summary_from_contacts(filters: Filters, bucket: dict[str, Any]) -> Result:
     where, params = _bucket_where(bucket)
     return _run(
         CONTACTS,
@@ -619,6 +688,21 @@ def bucket_counts(filters: Filters, dimension: str, bucket: dict[str, Any] | Non
     """Contacts per value of one dimension (within a drilled-into bucket, if any)."""
     column, _kind = BUCKETS[dimension]
     where, params = _bucket_where(bucket or {})
+    if _on_customer_hours({dimension, *(bucket or {})}):
+        result = _run(
+            CUSTOMER_HOURS,
+            f"""
+            select {column} as bucket,
+                cast(sum(contact_count) as bigint) as contact_count,
+                cast(sum(handled_count) as bigint) as handled_count,
+                cast(sum(abandoned_count) as bigint) as abandoned_count
+            from src where {where} group by 1 order by 1
+            """,
+            filters,
+            params=params,
+        )
+        if not result.error:
+            return result
     return _run(
         CONTACTS,
         f"""
