@@ -25,7 +25,7 @@ import os
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -406,6 +406,59 @@ def _all(
     return _run(table, f"select * from src {order}", filters, date_col)
 
 
+def _cuts(
+    table: str,
+    measures: str,
+    sets: Sequence[tuple[str, ...]],
+    filters: Filters | None,
+    date_col: str | None = "contact_date",
+) -> dict[tuple[str, ...], Result]:
+    """Several groupings of one table in one query (`group by grouping sets`).
+
+    A page shows a table's totals, its daily series and a few breakdowns:
+    one scan returns them all, then each grouping is cut out by its
+    `grouping()` id. The SQL depends only on the arguments, so every caller
+    of the same cuts within a run is answered by the query cache.
+    Returns set -> Result with the set's columns then every measure (unsorted).
+    """
+    keys = list(dict.fromkeys(column for group in sets for column in group))
+    grouping = f"grouping({', '.join(keys)}) as grouping_id, {', '.join(keys)}, " if keys else ""
+    listed = ", ".join(f"({', '.join(group)})" for group in sets)
+    result = _run(
+        table,
+        f"select {grouping}{measures} from src group by grouping sets ({listed})",
+        filters,
+        date_col,
+    )
+    if result.missing or result.error or not keys:
+        return {group: result for group in sets}
+    cut: dict[tuple[str, ...], Result] = {}
+    for group in sets:
+        bits = sum(1 << (len(keys) - 1 - i) for i, key in enumerate(keys) if key not in group)
+        frame = result.frame.filter(pl.col("grouping_id") == bits).drop(
+            "grouping_id", *(key for key in keys if key not in group)
+        )
+        cut[group] = replace(result, frame=frame)
+    return cut
+
+
+def _shaped(
+    result: Result,
+    select: Sequence[str | pl.Expr] | None = None,
+    order: Sequence[str] = (),
+    descending: bool = False,
+) -> Result:
+    """A cut with the columns of the query it replaces, in its order (ties by the group)."""
+    if result.missing or result.error:
+        return result
+    frame = result.frame.select(select) if select is not None else result.frame
+    if order and frame.height:
+        frame = frame.sort(
+            list(order), descending=[descending] + [False] * (len(order) - 1), nulls_last=True
+        )
+    return replace(result, frame=frame)
+
+
 # --------------------------------------------------------------------------
 # Filter choices
 # --------------------------------------------------------------------------
@@ -487,35 +540,30 @@ def is_open_access() -> bool:
 # --------------------------------------------------------------------------
 # Overview
 # --------------------------------------------------------------------------
+VOLUME_MEASURES = """
+    sum(contact_count) as contact_count,
+    sum(handled_count) as handled_count,
+    sum(answered_count) as answered_count,
+    sum(offered_count) as offered_count,
+    sum(answer_rate_numerator) / nullif(sum(answer_rate_denominator), 0) as answer_rate
+"""
+VOLUME_CUTS = (("contact_date", "site_code"), ("channel",))
+
+
 def daily_volume(filters: Filters) -> Result:
     """Daily contacts and answer rate by site (re-aggregated from counts)."""
-    return _run(
-        DAILY,
-        """
-        select
-            contact_date,
-            site_code,
-            sum(contact_count) as contact_count,
-            sum(handled_count) as handled_count,
-            sum(answered_count) as answered_count,
-            sum(offered_count) as offered_count,
-            sum(answer_rate_numerator) / nullif(sum(answer_rate_denominator), 0) as answer_rate
-        from src
-        group by contact_date, site_code
-        order by contact_date, site_code
-        """,
-        filters,
+    return _shaped(
+        _cuts(DAILY, VOLUME_MEASURES, VOLUME_CUTS, filters)[("contact_date", "site_code")],
+        order=("contact_date", "site_code"),
     )
 
 
 def channel_mix(filters: Filters) -> Result:
-    return _run(
-        DAILY,
-        """
-        select channel, sum(contact_count) as contact_count
-        from src group by channel order by contact_count desc
-        """,
-        filters,
+    return _shaped(
+        _cuts(DAILY, VOLUME_MEASURES, VOLUME_CUTS, filters)[("channel",)],
+        select=("channel", "contact_count"),
+        order=("contact_count", "channel"),
+        descending=True,
     )
 
 
@@ -996,21 +1044,28 @@ HOTLINE_MEASURES = ",\n".join(
 )
 
 
+HOTLINE_CUTS = ((), ("contact_date", "site_code"), ("site_code",), ("queue",), ("intent",))
+
+
+def _hotline(filters: Filters) -> dict[tuple[str, ...], Result]:
+    return _cuts(HOTLINE, HOTLINE_MEASURES, HOTLINE_CUTS, filters)
+
+
 def hotline_totals(filters: Filters) -> Result:
-    return _run(HOTLINE, f"select {HOTLINE_MEASURES} from src", filters)
+    return _hotline(filters)[()]
 
 
 def hotline_daily(filters: Filters) -> Result:
-    return _run(
-        HOTLINE,
-        f"select contact_date, site_code, {HOTLINE_MEASURES} from src group by 1, 2 order by 1, 2",
-        filters,
+    return _shaped(
+        _hotline(filters)[("contact_date", "site_code")], order=("contact_date", "site_code")
     )
 
 
 def hotline_by(filters: Filters, group: str) -> Result:
     if group not in HOTLINE_GROUPS:
         raise ValueError(f"cannot group the hotline by {group!r}")
+    if (group,) in HOTLINE_CUTS:
+        return _shaped(_hotline(filters)[(group,)], order=("offered_count", group), descending=True)
     return _run(
         HOTLINE,
         f"select {group}, {HOTLINE_MEASURES} from src group by 1 order by offered_count desc",
@@ -1084,25 +1139,42 @@ EFFORT_MEASURES = ",\n".join(
 )
 
 
+FCR_CUTS = ((), ("episode_date", "channel"), ("intent",), ("site_code",))
+EFFORT_CUTS = ((), ("channel",))
+
+
+def _fcr(filters: Filters) -> dict[tuple[str, ...], Result]:
+    return _cuts(FCR, FCR_MEASURES, FCR_CUTS, filters, "episode_date")
+
+
+def _effort(filters: Filters) -> dict[tuple[str, ...], Result]:
+    return _cuts(EFFORT, EFFORT_MEASURES, EFFORT_CUTS, filters, "episode_date")
+
+
 def fcr_totals(filters: Filters) -> Result:
-    return _run(FCR, f"select {FCR_MEASURES} from src", filters, "episode_date")
+    return _fcr(filters)[()]
 
 
 def fcr_daily(filters: Filters) -> Result:
-    return _run(
-        FCR,
-        "select episode_date as contact_date, channel, "
-        "sum(fcr_numerator) / nullif(sum(fcr_denominator), 0) as fcr, "
-        "sum(fcr_denominator) as evaluated_episode_count "
-        "from src group by 1, 2 order by 1, 2",
-        filters,
-        "episode_date",
+    return _shaped(
+        _fcr(filters)[("episode_date", "channel")],
+        select=(
+            pl.col("episode_date").alias("contact_date"),
+            "channel",
+            "fcr",
+            "evaluated_episode_count",
+        ),
+        order=("contact_date", "channel"),
     )
 
 
 def fcr_by(filters: Filters, group: str) -> Result:
     if group not in EPISODE_GROUPS:
         raise ValueError(f"cannot group episodes by {group!r}")
+    if (group,) in FCR_CUTS:
+        return _shaped(
+            _fcr(filters)[(group,)], order=("evaluated_episode_count", group), descending=True
+        )
     return _run(
         FCR,
         f"select {group}, {FCR_MEASURES} from src group by 1 order by evaluated_episode_count desc",
@@ -1112,12 +1184,14 @@ def fcr_by(filters: Filters, group: str) -> Result:
 
 
 def effort_totals(filters: Filters) -> Result:
-    return _run(EFFORT, f"select {EFFORT_MEASURES} from src", filters, "episode_date")
+    return _effort(filters)[()]
 
 
 def effort_by(filters: Filters, group: str) -> Result:
     if group not in EPISODE_GROUPS:
         raise ValueError(f"cannot group episodes by {group!r}")
+    if (group,) in EFFORT_CUTS:
+        return _shaped(_effort(filters)[(group,)], order=(group,))
     return _run(
         EFFORT,
         f"select {group}, {EFFORT_MEASURES} from src group by 1 order by 1",
@@ -1165,35 +1239,43 @@ CALIBRATION = "marts.mart_prediction_calibration_daily"
 PROACTIVE = "marts.mart_proactive_daily"
 
 
+PREDICTION_MEASURES = f"""
+    {_ratio("accuracy")},
+    sum(accuracy_denominator) as judged_contact_count,
+    sum(unjudged_prediction_count) as unjudged_prediction_count,
+    sum(recall_denominator) as actual_count,
+    sum(precision_denominator) as predicted_count,
+    {_ratio("precision")},
+    {_ratio("recall")}
+"""
+PREDICTION_CUTS = ((), ("contact_date", "channel"), ("intent",))
+
+
+def _prediction(filters: Filters) -> dict[tuple[str, ...], Result]:
+    return _cuts(PREDICTION, PREDICTION_MEASURES, PREDICTION_CUTS, filters)
+
+
 def prediction_totals(filters: Filters) -> Result:
-    return _run(
-        PREDICTION,
-        f"select {_ratio('accuracy')}, sum(accuracy_denominator) as judged_contact_count, "
-        "sum(unjudged_prediction_count) as unjudged_prediction_count from src",
-        filters,
+    return _shaped(
+        _prediction(filters)[()],
+        select=("accuracy", "judged_contact_count", "unjudged_prediction_count"),
     )
 
 
 def prediction_by_intent(filters: Filters) -> Result:
-    return _run(
-        PREDICTION,
-        f"""
-        select intent,
-            sum(recall_denominator) as actual_count,
-            sum(precision_denominator) as predicted_count,
-            {_ratio("precision")},
-            {_ratio("recall")}
-        from src group by 1 order by actual_count desc
-        """,
-        filters,
+    return _shaped(
+        _prediction(filters)[("intent",)],
+        select=("intent", "actual_count", "predicted_count", "precision", "recall"),
+        order=("actual_count", "intent"),
+        descending=True,
     )
 
 
 def prediction_daily(filters: Filters) -> Result:
-    return _run(
-        PREDICTION,
-        f"select contact_date, channel, {_ratio('accuracy')} from src group by 1, 2 order by 1, 2",
-        filters,
+    return _shaped(
+        _prediction(filters)[("contact_date", "channel")],
+        select=("contact_date", "channel", "accuracy"),
+        order=("contact_date", "channel"),
     )
 
 
@@ -1211,31 +1293,39 @@ def calibration(filters: Filters) -> Result:
     )
 
 
+PROACTIVE_MEASURES = f"""
+    sum(proactive_contact_count) as proactive_contact_count,
+    sum(proactive_share_denominator) as handled_count,
+    {_ratio("proactive_share")},
+    {_ratio("preemption_rate")},
+    sum(preemption_censored_count) as preemption_censored_count
+"""
+PROACTIVE_CUTS = ((), ("channel",))
+
+
 def proactive_totals(filters: Filters) -> Result:
-    return _run(
-        PROACTIVE,
-        f"""
-        select sum(proactive_contact_count) as proactive_contact_count,
-            {_ratio("proactive_share")},
-            {_ratio("preemption_rate")},
-            sum(preemption_censored_count) as preemption_censored_count
-        from src
-        """,
-        filters,
+    return _shaped(
+        _cuts(PROACTIVE, PROACTIVE_MEASURES, PROACTIVE_CUTS, filters)[()],
+        select=(
+            "proactive_contact_count",
+            "proactive_share",
+            "preemption_rate",
+            "preemption_censored_count",
+        ),
     )
 
 
 def proactive_by_channel(filters: Filters) -> Result:
-    return _run(
-        PROACTIVE,
-        f"""
-        select channel, sum(proactive_contact_count) as proactive_contact_count,
-            sum(proactive_share_denominator) as handled_count,
-            {_ratio("proactive_share")},
-            {_ratio("preemption_rate")}
-        from src group by 1 order by 1
-        """,
-        filters,
+    return _shaped(
+        _cuts(PROACTIVE, PROACTIVE_MEASURES, PROACTIVE_CUTS, filters)[("channel",)],
+        select=(
+            "channel",
+            "proactive_contact_count",
+            "handled_count",
+            "proactive_share",
+            "preemption_rate",
+        ),
+        order=("channel",),
     )
 
 
@@ -1257,16 +1347,19 @@ VALUE_MEASURES = ",\n".join(
 )
 
 
+VALUE_CUTS = ((), ("contact_date",), ("site_code",), ("intent",))
+
+
+def _value(filters: Filters) -> dict[tuple[str, ...], Result]:
+    return _cuts(VALUE, VALUE_MEASURES, VALUE_CUTS, filters)
+
+
 def value_totals(filters: Filters) -> Result:
-    return _run(VALUE, f"select {VALUE_MEASURES} from src", filters)
+    return _value(filters)[()]
 
 
 def value_daily(filters: Filters) -> Result:
-    return _run(
-        VALUE,
-        f"select contact_date, {VALUE_MEASURES} from src group by 1 order by 1",
-        filters,
-    )
+    return _shaped(_value(filters)[("contact_date",)], order=("contact_date",))
 
 
 EVALUATION_AGENT = "marts.mart_evaluation_agent_daily"
@@ -1276,6 +1369,10 @@ def value_by(filters: Filters, group: str) -> Result:
     """Value co-creation per site / channel / intent / team, or per agent (agent mart)."""
     if group not in ("site_code", "channel", "intent", "team", "agent_id"):
         raise ValueError(f"cannot group value by {group!r}")
+    if (group,) in VALUE_CUTS and not absent(("offers",)):
+        return _shaped(
+            _value(filters)[(group,)], order=("service_contact_count", group), descending=True
+        )
     table = EVALUATION_AGENT if group == "agent_id" else VALUE
     return _run(
         table,
@@ -1306,23 +1403,33 @@ BACKOFFICE_MEASURES = ",\n".join(
 )
 
 
+BACKOFFICE_CUTS = ((), ("received_date", "business_type"), ("business_type",), ("shift",))
+
+
+def _backoffice(filters: Filters) -> dict[tuple[str, ...], Result]:
+    return _cuts(BACKOFFICE, BACKOFFICE_MEASURES, BACKOFFICE_CUTS, filters, "received_date")
+
+
 def backoffice_totals(filters: Filters) -> Result:
-    return _run(BACKOFFICE, f"select {BACKOFFICE_MEASURES} from src", filters, "received_date")
+    return _backoffice(filters)[()]
 
 
 def backoffice_daily(filters: Filters) -> Result:
-    return _run(
-        BACKOFFICE,
-        f"select received_date as contact_date, business_type, {BACKOFFICE_MEASURES} "
-        "from src group by 1, 2 order by 1, 2",
-        filters,
-        "received_date",
+    cut = _backoffice(filters)[("received_date", "business_type")]
+    return _shaped(
+        cut,
+        select=(pl.col("received_date").alias("contact_date"), pl.all().exclude("received_date")),
+        order=("contact_date", "business_type"),
     )
 
 
 def backoffice_by(filters: Filters, group: str) -> Result:
     if group not in ("business_type", "shift", "reviewer_id", "branch_id"):
         raise ValueError(f"cannot group the back office by {group!r}")
+    if (group,) in BACKOFFICE_CUTS:
+        return _shaped(
+            _backoffice(filters)[(group,)], order=("received_count", group), descending=True
+        )
     table = BACKOFFICE_BRANCH if group == "branch_id" else BACKOFFICE
     return _run(
         table,
@@ -1403,13 +1510,22 @@ WORKFORCE_MEASURES = ",\n".join(
 )
 
 
+WORKFORCE_CUTS = ((), ("work_mode",), ("site_code",), ("activity_date", "site_code"))
+
+
+def _workforce(filters: Filters) -> dict[tuple[str, ...], Result]:
+    return _cuts(WORKFORCE, WORKFORCE_MEASURES, WORKFORCE_CUTS, filters, "activity_date")
+
+
 def workforce_totals(filters: Filters) -> Result:
-    return _run(WORKFORCE, f"select {WORKFORCE_MEASURES} from src", filters, "activity_date")
+    return _workforce(filters)[()]
 
 
 def workforce_by(filters: Filters, group: str) -> Result:
     if group not in ("work_mode", "site_code", "team"):
         raise ValueError(f"cannot group the workforce by {group!r}")
+    if (group,) in WORKFORCE_CUTS:
+        return _shaped(_workforce(filters)[(group,)], order=(group,))
     return _run(
         WORKFORCE,
         f"select {group}, {WORKFORCE_MEASURES} from src group by 1 order by 1",
@@ -1419,12 +1535,15 @@ def workforce_by(filters: Filters, group: str) -> Result:
 
 
 def workforce_daily(filters: Filters) -> Result:
-    return _run(
-        WORKFORCE,
-        f"select activity_date as contact_date, site_code, {_ratio('attendance_rate')}, "
-        f"{_ratio('contacts_per_logged_in_hour')} from src group by 1, 2 order by 1, 2",
-        filters,
-        "activity_date",
+    return _shaped(
+        _workforce(filters)[("activity_date", "site_code")],
+        select=(
+            pl.col("activity_date").alias("contact_date"),
+            "site_code",
+            "attendance_rate",
+            "contacts_per_logged_in_hour",
+        ),
+        order=("contact_date", "site_code"),
     )
 
 
@@ -1511,7 +1630,7 @@ def hotline_by_agent(filters: Filters) -> Result:
         f"""
         select agent_id, site_code, team, {HOTLINE_MEASURES}
         from src group by agent_id, site_code, team
-        order by answered_count desc limit {AGENT_LIMIT}
+        order by answered_count desc, agent_id, site_code, team limit {AGENT_LIMIT}
         """,
         filters,
     )
@@ -1530,7 +1649,7 @@ def evaluation_by_agent(filters: Filters) -> Result:
             {_ratio("ces_mean")}
         from src where agent_id is not null
         group by agent_id, site_code, team
-        order by evaluated_episode_count desc limit {AGENT_LIMIT}
+        order by evaluated_episode_count desc, agent_id, site_code, team limit {AGENT_LIMIT}
         """,
         filters,
     )
