@@ -430,7 +430,11 @@ def _cuts(
         filters,
         date_col,
     )
-    if result.missing or result.error or not keys:
+    if result.error:
+        # a mart changed shape: each grouping alone, so only the parts that
+        # need a dropped column say so
+        return {group: _one_cut(table, measures, group, filters, date_col) for group in sets}
+    if result.missing or not keys:
         return {group: result for group in sets}
     cut: dict[tuple[str, ...], Result] = {}
     for group in sets:
@@ -440,6 +444,24 @@ def _cuts(
         )
         cut[group] = replace(result, frame=frame)
     return cut
+
+
+def _one_cut(
+    table: str,
+    measures: str,
+    group: tuple[str, ...],
+    filters: Filters | None,
+    date_col: str | None,
+) -> Result:
+    if not group:
+        return _run(table, f"select {measures} from src", filters, date_col)
+    columns_sql = ", ".join(group)
+    return _run(
+        table,
+        f"select {columns_sql}, {measures} from src group by {columns_sql}",
+        filters,
+        date_col,
+    )
 
 
 def _shaped(
