@@ -889,11 +889,14 @@ def targets() -> pl.DataFrame:
 
 
 def _metric_sums(
-    filters: Filters, codes: Sequence[str], weekly: bool
-) -> tuple[pl.DataFrame, list[str], list[str]]:
-    """Numerator and denominator per metric (per ISO week when `weekly`), one query per table.
+    filters: Filters, codes: Sequence[str], weekly: bool, totals: bool
+) -> tuple[pl.DataFrame, pl.DataFrame, list[str], list[str]]:
+    """Numerator and denominator per metric, per ISO week and/or over the selection.
 
-    Returns (frame[metric_code, (period,) numerator, denominator], codes whose
+    One query per table; asked for both, a table's weeks and its total come
+    from one `group by grouping sets ((week), ())`. Returns (weekly
+    frame[metric_code, period, numerator, denominator], total frame[metric_code,
+    numerator, denominator] (each empty when not asked for), codes whose
     source is not published, codes hidden from this viewer).
     """
     by_table: dict[str, list[Metric]] = {}
@@ -905,8 +908,8 @@ def _metric_sums(
             missing.append(code)
         else:
             by_table.setdefault(reading.table, []).append(catalog_metric(code))
-    frames: list[pl.DataFrame] = []
-    keys = ["period"] if weekly else []
+    weeks: list[pl.DataFrame] = []
+    whole: list[pl.DataFrame] = []
     for table, entries in by_table.items():
         sources = [(m.code, m.reading) for m in entries if m.reading is not None]
         date_col = sources[0][1].date_col
@@ -915,11 +918,15 @@ def _metric_sums(
             f'{source.aggregate("denominator")} as "{code}__den"'
             for code, source in sources
         )
-        if weekly:
+        week = f"cast(date_trunc('week', {date_col}) as date)"
+        if weekly and totals:
             body = (
-                f"select cast(date_trunc('week', {date_col}) as date) as period, {sums} "
-                "from src group by 1 order by 1"
+                "select grouping(scorecard_week) as grouping_id, scorecard_week as period, "
+                f"{sums} from (select *, {week} as scorecard_week from src) as weeks "
+                "group by grouping sets ((scorecard_week), ())"
             )
+        elif weekly:
+            body = f"select {week} as period, {sums} from src group by 1 order by 1"
         else:
             body = f"select {sums} from src"
         result = _run(table, body, filters, date_col)
@@ -929,36 +936,52 @@ def _metric_sums(
         if result.restricted:
             restricted += [code for code, _source in sources]
             continue
-        for code, _source in sources:
-            frames.append(
-                result.frame.select(
-                    pl.lit(code).alias("metric_code"),
-                    *keys,
-                    pl.col(f"{code}__num").cast(pl.Float64).alias("numerator"),
-                    pl.col(f"{code}__den").cast(pl.Float64).alias("denominator"),
-                )
+        frame = result.frame
+        parts: list[tuple[list[pl.DataFrame], pl.DataFrame, list[str]]] = []
+        if weekly and totals:
+            parts.append(
+                (weeks, frame.filter(pl.col("grouping_id") == 0).sort("period"), ["period"])
             )
+            parts.append((whole, frame.filter(pl.col("grouping_id") == 1), []))
+        else:
+            parts.append((weeks if weekly else whole, frame, ["period"] if weekly else []))
+        for target, part, keys in parts:
+            for code, _source in sources:
+                target.append(
+                    part.select(
+                        pl.lit(code).alias("metric_code"),
+                        *keys,
+                        pl.col(f"{code}__num").cast(pl.Float64).alias("numerator"),
+                        pl.col(f"{code}__den").cast(pl.Float64).alias("denominator"),
+                    )
+                )
+    return _metric_frame(weeks, True), _metric_frame(whole, False), missing, restricted
+
+
+def _metric_frame(frames: list[pl.DataFrame], weekly: bool) -> pl.DataFrame:
     if not frames:
         schema: dict[str, Any] = {"metric_code": pl.String}
         if weekly:
             schema["period"] = pl.Date
         schema |= {"numerator": pl.Float64, "denominator": pl.Float64}
-        return _with_value(pl.DataFrame(schema=schema)), missing, restricted
-    return _with_value(pl.concat(frames)), missing, restricted
+        return _with_value(pl.DataFrame(schema=schema))
+    return _with_value(pl.concat(frames))
 
 
 def metric_weekly(
     filters: Filters, codes: Sequence[str]
 ) -> tuple[pl.DataFrame, list[str], list[str]]:
     """Weekly figures per metric: frame[metric_code, period, numerator, denominator, value]."""
-    return _metric_sums(filters, codes, weekly=True)
+    weekly, _totals, missing, restricted = _metric_sums(filters, codes, weekly=True, totals=False)
+    return weekly, missing, restricted
 
 
 def metric_totals(
     filters: Filters, codes: Sequence[str]
 ) -> tuple[pl.DataFrame, list[str], list[str]]:
     """Figures per metric over the selection: frame[metric_code, numerator, denominator, value]."""
-    return _metric_sums(filters, codes, weekly=False)
+    _weekly, totals, missing, restricted = _metric_sums(filters, codes, weekly=False, totals=True)
+    return totals, missing, restricted
 
 
 def _scale(code: str) -> float:
@@ -983,8 +1006,7 @@ def scorecard(
 ) -> tuple[pl.DataFrame, pl.DataFrame, list[str], list[str]]:
     """(summary per metric with target and status, weekly trend, missing, restricted)."""
     chosen = list(codes) if codes is not None else list(METRICS)
-    weekly, missing, restricted = metric_weekly(filters, chosen)
-    totals, _missing, _restricted = metric_totals(filters, chosen)
+    weekly, totals, missing, restricted = _metric_sums(filters, chosen, weekly=True, totals=True)
     goals = targets()
     rows = []
     for code in chosen:
