@@ -1244,8 +1244,25 @@ def effort_by(filters: Filters, group: str) -> Result:
     )
 
 
+SURVEYED_EPISODES = "marts.mart_dashboard_surveyed_episodes"
+
+
 def effort_ces_pairs(filters: Filters) -> Result:
-    """Effort index and mean CES of the selected, uncensored, surveyed episodes."""
+    """Effort index and mean CES of the selected, uncensored, surveyed episodes.
+
+    From mart_dashboard_surveyed_episodes (exactly those episodes) when it is
+    published, else from fct_episodes.
+    """
+    if has_table(SURVEYED_EPISODES):
+        result = _run(
+            SURVEYED_EPISODES,
+            "select effort_index, ces_mean_score from src",
+            filters,
+            "episode_date",
+            needs=("surveys",),
+        )
+        if not result.error:
+            return result
     return _run(
         EPISODES,
         "select effort_index, ces_mean_score from src "
