@@ -1,0 +1,188 @@
+"""The dashboard's fast reads give the same figures as the contact/episode-grain reads.
+
+Issue 9: filter choices, Explore's bucket summary and counts, the effort/CES
+pairs and the merged (grouping-sets) queries read small dashboard marts or
+one query instead of many; each must equal the reading it replaces, for the
+whole range, a narrow range, dimension filters, a drill-down bucket and a
+site-scoped viewer. Exact equality for counts: the fast paths are exact.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from dashboard import access, data
+from tests.dashboard.conftest import Served
+
+
+def bounds(served: Served) -> tuple[dt.date, dt.date]:
+    lo, hi = served.sql("select min(contact_date), max(contact_date) from marts.fct_contacts").row(
+        0
+    )
+    return lo, hi
+
+
+def selections(served: Served) -> list[tuple[data.Filters, dict[str, Any]]]:
+    lo, hi = bounds(served)
+    mid = lo + (hi - lo) / 2
+    site = served.sql("select min(site_code) from marts.fct_contacts").item()
+    intent = served.sql("select min(intent) from marts.fct_contacts").item()
+    return [
+        (data.Filters(lo, hi), {}),
+        (data.Filters(mid, hi), {}),
+        (data.Filters(lo, hi), {"date": mid}),
+        (data.Filters(mid, mid), {"date": lo}),  # a drill-down outside the range: nothing
+        (data.Filters(lo, hi, sites=(site,)), {}),
+        (data.Filters(lo, hi, intents=(intent,)), {"weekday": 1, "hour": 10}),
+        (data.Filters(lo, hi), {"channel": "phone", "hour": 9}),
+        (data.Filters(lo, hi), {"agent": "none"}),  # not in the mart: the contact-grain read
+    ]
+
+
+@pytest.fixture
+def scoped(monkeypatch: pytest.MonkeyPatch, served: Served) -> str:
+    site = str(served.sql("select min(site_code) from marts.fct_contacts").item())
+    scope = access.Scope(sites=frozenset({site}), mode="scoped")
+    monkeypatch.setattr(access, "current_scope", lambda: scope)
+    data._CACHE.clear()
+    return site
+
+
+def test_the_fast_marts_are_published(app_env: Served) -> None:
+    for table in (
+        data.FILTER_VALUES,
+        data.CUSTOMER_HOURS,
+        data.CUSTOMER_DAYS,
+        data.SURVEYED_EPISODES,
+    ):
+        assert data.has_table(table), table
+
+
+@pytest.mark.parametrize("viewer", ["everyone", "scoped"])
+def test_bucket_summary_equals_the_contact_grain_count(
+    app_env: Served, request: pytest.FixtureRequest, viewer: str
+) -> None:
+    if viewer == "scoped":
+        request.getfixturevalue("scoped")
+    for filters, bucket in selections(app_env):
+        fast = data.bucket_summary(filters, bucket)
+        slow = data._bucket_summary_from_contacts(filters, bucket)
+        assert not fast.error and not slow.error
+        assert_frame_equal(fast.frame, slow.frame, check_exact=False, rel_tol=1e-12)
+        assert fast.frame["customer_count"].item() == slow.frame["customer_count"].item()
+
+
+def test_only_dates_takes_the_customer_days_path_and_counts_some_customers(
+    app_env: Served,
+) -> None:
+    lo, hi = bounds(app_env)
+    filters = data.Filters(lo, hi)
+    assert data._only_dates(filters, {})
+    assert not data._only_dates(data.Filters(lo, hi, channels=("phone",)), {})
+    assert not data._only_dates(filters, {"hour": 9})
+    customers = data.bucket_summary(filters, {}).frame["customer_count"].item()
+    expected = app_env.sql(
+        "select count(distinct customer_ref) from marts.fct_contacts "
+        "where contact_date between ? and ?",
+        [lo, hi],
+    ).item()
+    assert customers == expected > 0
+
+
+def test_bucket_counts_equal_the_contact_grain_counts(app_env: Served) -> None:
+    for filters, bucket in selections(app_env):
+        for dimension in ("date", "hour", "site", "intent"):
+            if dimension in bucket:
+                continue
+            fast = data.bucket_counts(filters, dimension, bucket).frame
+            column, _kind = data.BUCKETS[dimension]
+            where, params = data._bucket_where(bucket)
+            slow = data._run(
+                data.CONTACTS,
+                f"select {column} as bucket, count(*) as contact_count, "
+                "count(*) filter (where is_handled) as handled_count, "
+                "count(*) filter (where is_abandoned and not is_short_abandon) as abandoned_count "
+                f"from src where {where} group by 1 order by 1",
+                filters,
+                params=params,
+            ).frame
+            assert_frame_equal(fast, slow)
+
+
+@pytest.mark.parametrize("viewer", ["everyone", "scoped"])
+def test_filter_choices_equal_the_distinct_contact_values(
+    app_env: Served, request: pytest.FixtureRequest, viewer: str
+) -> None:
+    where = "true"
+    if viewer == "scoped":
+        where = f"site_code = '{request.getfixturevalue('scoped')}'"
+    lo, hi = app_env.sql(
+        f"select min(contact_date), max(contact_date) from marts.fct_contacts where {where}"
+    ).row(0)
+    assert data.date_bounds() == (lo, hi)
+    for dimension, column in data.DIMENSIONS.items():
+        expected = app_env.sql(
+            f"select distinct {column} as value from marts.fct_contacts "
+            f"where {where} and {column} is not null order by 1"
+        )["value"].to_list()
+        assert data.choices(dimension) == expected, dimension
+
+
+def test_effort_pairs_equal_the_episode_grain_pairs(app_env: Served) -> None:
+    lo, hi = bounds(app_env)
+    for filters in (data.Filters(lo, hi), data.Filters(lo, lo + dt.timedelta(days=3))):
+        fast = data.effort_ces_pairs(filters).frame
+        slow = app_env.sql(
+            "select effort_index, ces_mean_score from marts.fct_episodes "
+            "where not is_censored and ces_answer_count > 0 and effort_index is not null "
+            "and episode_date between ? and ?",
+            [filters.start, filters.end],
+        )
+        assert fast.height == slow.height > 0
+        assert_frame_equal(fast.sort(fast.columns), slow.sort(slow.columns))
+
+
+def test_a_merged_query_is_one_query_and_equals_the_separate_ones(
+    app_env: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lo, hi = bounds(app_env)
+    filters = data.Filters(lo, hi)
+    executed: list[str] = []
+    execute = data._execute
+
+    def counting(sql: str, params: Any, current: str) -> pl.DataFrame:
+        executed.append(sql)
+        return execute(sql, params, current)
+
+    monkeypatch.setattr(data, "_execute", counting)
+    data.hotline_totals(filters)
+    before = len(executed)
+    daily = data.hotline_daily(filters)
+    by_queue = data.hotline_by(filters, "queue")
+    assert len(executed) == before  # the same grouping-sets query, from the cache
+    separate = data._run(
+        data.HOTLINE,
+        f"select queue, {data.HOTLINE_MEASURES} from src group by 1",
+        filters,
+    ).frame
+    assert_frame_equal(by_queue.frame.sort("queue"), separate.sort("queue"))
+    separate_daily = data._run(
+        data.HOTLINE,
+        f"select contact_date, site_code, {data.HOTLINE_MEASURES} from src "
+        "group by 1, 2 order by 1, 2",
+        filters,
+    ).frame
+    assert_frame_equal(daily.frame, separate_daily)
+    week, total, missing, _restricted = data._metric_sums(
+        filters, ["fcr", "service_level"], weekly=True, totals=True
+    )
+    assert not missing
+    alone_week, _m, _r = data.metric_weekly(filters, ["fcr", "service_level"])
+    alone_total, _m, _r = data.metric_totals(filters, ["fcr", "service_level"])
+    assert_frame_equal(week, alone_week)
+    assert_frame_equal(total, alone_total)
