@@ -496,20 +496,17 @@ def _base_table() -> str:
     raise NoData("the published warehouse holds no contact marts yet.")
 
 
-FILTER_VALUES = "marts.mart_dashboard_filter_values"
+CONTACT_CELLS = "marts.mart_dashboard_contact_cells_daily"
 
 
 def _filter_catalogue() -> dict[str, Any]:
     """Date bounds and every dimension's choices the viewer may see, in one query.
 
-    Read from `mart_dashboard_filter_values` (a few thousand rows) when it is
-    published, else from the contact mart itself (one scan instead of one per
+    Read from `mart_dashboard_contact_cells_daily` (~130k rows at 10M
+    contacts) when it is published, else from the contact mart itself (one scan instead of one per
     dimension). Either way the viewer's scope applies (`_run`).
     """
-    if has_table(FILTER_VALUES):
-        table, first, last = FILTER_VALUES, "first_contact_date", "last_contact_date"
-    else:
-        table, first, last = _base_table(), "contact_date", "contact_date"
+    table = CONTACT_CELLS if has_table(CONTACT_CELLS) else _base_table()
     cols = set(columns(table))
     lists = [
         f"list(distinct {column}) filter (where {column} is not null) as {dimension}"
@@ -518,7 +515,8 @@ def _filter_catalogue() -> dict[str, Any]:
         for dimension, column in DIMENSIONS.items()
     ]
     result = _run(
-        table, f"select min({first}) as lo, max({last}) as hi, {', '.join(lists)} from src"
+        table,
+        f"select min(contact_date) as lo, max(contact_date) as hi, {', '.join(lists)} from src",
     )
     if result.missing or result.empty:
         raise NoData("the published warehouse holds no contacts visible to you.")
@@ -657,6 +655,17 @@ CUSTOMER_HOURS = "marts.mart_dashboard_customer_hours"
 CUSTOMER_DAYS = "marts.mart_dashboard_customer_days"
 # buckets whose columns mart_dashboard_customer_hours carries
 CUSTOMER_HOUR_BUCKETS = frozenset({"date", "hour", "weekday", "site", "channel", "intent", "team"})
+# buckets whose columns mart_dashboard_contact_cells_daily carries
+CELL_BUCKETS = CUSTOMER_HOUR_BUCKETS - {"hour"}
+COUNT_MEASURES = """
+    coalesce(cast(sum(contact_count) as bigint), 0) as contact_count,
+    coalesce(cast(sum(handled_count) as bigint), 0) as handled_count,
+    coalesce(cast(sum(abandoned_count) as bigint), 0) as abandoned_count
+"""
+
+
+def _on_cells(keys: set[str]) -> bool:
+    return keys <= CELL_BUCKETS and has_table(CONTACT_CELLS)
 
 
 def _on_customer_hours(keys: set[str]) -> bool:
@@ -692,6 +701,7 @@ def bucket_summary(filters: Filters, bucket: dict[str, Any]) -> Result:
 
 def _bucket_summary_from_marts(filters: Filters, bucket: dict[str, Any]) -> Result:
     where, params = _bucket_where(bucket)
+    table = CUSTOMER_HOURS
     customers = "coalesce(bit_count(bitstring_agg(customer_number)), 0)"
     customer_params: list[Any] = []
     if _only_dates(filters, bucket):
@@ -705,13 +715,13 @@ def _bucket_summary_from_marts(filters: Filters, bucket: dict[str, Any]) -> Resu
             "and (previous_contact_date is null or previous_contact_date < ?))"
         )
         customer_params = [first, last, first]
+        if _on_cells(set(bucket)):
+            table = CONTACT_CELLS  # the counts from ~130k cells, not ~10M customer rows
     return _run(
-        CUSTOMER_HOURS,
+        table,
         f"""
         select
-            coalesce(cast(sum(contact_count) as bigint), 0) as contact_count,
-            coalesce(cast(sum(handled_count) as bigint), 0) as handled_count,
-            coalesce(cast(sum(abandoned_count) as bigint), 0) as abandoned_count,
+            {COUNT_MEASURES},
             sum(mean_wait_seconds_numerator) / nullif(sum(mean_wait_seconds_denominator), 0)
                 as mean_wait_seconds,
             {customers} as customer_count
@@ -743,9 +753,18 @@ def _bucket_summary_from_contacts(filters: Filters, bucket: dict[str, Any]) -> R
 def contacts_in_bucket(
     filters: Filters, bucket: dict[str, Any], limit: int = EXPLORE_LIMIT
 ) -> Result:
-    """The contacts of one bucket (masked columns only), newest first."""
+    """The contacts of one bucket (masked columns only), newest first.
+
+    The newest `limit` contacts all start on or after the latest day from
+    which the bucket still holds `limit` contacts (contact_date is the day of
+    started_local_at); with the day counts of the contact cells that day
+    bounds the read of fct_contacts to a few days.
+    """
     where, params = _bucket_where(bucket)
     cols = ", ".join(EXPLORE_COLUMNS)
+    since = _newest_days_from(filters, bucket, limit)
+    if since is not None:
+        where, params = f"{where} and contact_date >= ?", [*params, since]
     return _run(
         CONTACTS,
         f"select {cols} from src where {where} order by started_local_at desc limit {int(limit)}",
@@ -754,20 +773,35 @@ def contacts_in_bucket(
     )
 
 
+def _newest_days_from(filters: Filters, bucket: dict[str, Any], limit: int) -> dt.date | None:
+    """The latest day d such that the bucket has at least `limit` contacts on days >= d."""
+    if not _on_cells(set(bucket)):
+        return None
+    days = bucket_counts(filters, "date", bucket) if "date" not in bucket else None
+    if days is None or days.missing or days.error or days.empty:
+        return None
+    newer = 0
+    for day, count in sorted(
+        days.frame.select("bucket", "contact_count").iter_rows(), reverse=True
+    ):
+        newer += int(count)
+        if newer >= limit:
+            return day  # type: ignore[no-any-return]
+    return None
+
+
 def bucket_counts(filters: Filters, dimension: str, bucket: dict[str, Any] | None = None) -> Result:
     """Contacts per value of one dimension (within a drilled-into bucket, if any)."""
     column, _kind = BUCKETS[dimension]
     where, params = _bucket_where(bucket or {})
-    if _on_customer_hours({dimension, *(bucket or {})}):
+    keys = {dimension, *(bucket or {})}
+    for table, fits in ((CONTACT_CELLS, _on_cells), (CUSTOMER_HOURS, _on_customer_hours)):
+        if not fits(keys):
+            continue
         result = _run(
-            CUSTOMER_HOURS,
-            f"""
-            select {column} as bucket,
-                cast(sum(contact_count) as bigint) as contact_count,
-                cast(sum(handled_count) as bigint) as handled_count,
-                cast(sum(abandoned_count) as bigint) as abandoned_count
-            from src where {where} group by 1 order by 1
-            """,
+            table,
+            f"select {column} as bucket, {COUNT_MEASURES} from src where {where} "
+            "group by 1 order by 1",
             filters,
             params=params,
         )

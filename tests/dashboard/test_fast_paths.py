@@ -55,7 +55,7 @@ def scoped(monkeypatch: pytest.MonkeyPatch, served: Served) -> str:
 
 def test_the_fast_marts_are_published(app_env: Served) -> None:
     for table in (
-        data.FILTER_VALUES,
+        data.CONTACT_CELLS,
         data.CUSTOMER_HOURS,
         data.CUSTOMER_DAYS,
         data.SURVEYED_EPISODES,
@@ -186,3 +186,22 @@ def test_a_merged_query_is_one_query_and_equals_the_separate_ones(
     alone_total, _m, _r = data.metric_totals(filters, ["fcr", "service_level"])
     assert_frame_equal(week, alone_week)
     assert_frame_equal(total, alone_total)
+
+
+def test_newest_contacts_read_from_the_last_days_only_are_the_newest(app_env: Served) -> None:
+    """The day bound from the cells keeps exactly the newest rows (ties aside: same times)."""
+    lo, hi = bounds(app_env)
+    for filters, bucket in selections(app_env):
+        for limit in (50, 5000):
+            fast = data.contacts_in_bucket(filters, bucket, limit=limit).frame
+            where, params = data._bucket_where(bucket)
+            slow = data._run(
+                data.CONTACTS,
+                f"select started_local_at from src where {where} "
+                f"order by started_local_at desc limit {limit}",
+                filters,
+                params=params,
+            ).frame
+            assert fast["started_local_at"].to_list() == slow["started_local_at"].to_list()
+    since = data._newest_days_from(data.Filters(lo, hi), {}, 50)
+    assert since == hi  # ~1,500 contacts a day: the last day alone holds the newest 50
