@@ -263,6 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from pipelines.bench import BenchError
     from pipelines.build import BuildError
     from pipelines.ingest import IngestError
     from pipelines.ingest.read import FileRefused
@@ -273,7 +274,15 @@ def main(argv: list[str] | None = None) -> int:
     handler: Handler = args.func
     try:
         return handler(args)
-    except (SettingsError, MappingError, IngestError, BuildError, PublishError, FileRefused) as exc:
+    except (
+        SettingsError,
+        MappingError,
+        IngestError,
+        BuildError,
+        PublishError,
+        FileRefused,
+        BenchError,
+    ) as exc:
         _say(f"serviq: error: {exc}")
         return EXIT_FAILURE
     except KeyboardInterrupt:

@@ -7,8 +7,20 @@ come from renders whose data queries really reach the serving file.
 from __future__ import annotations
 
 import os
+import shutil
+from pathlib import Path
 
-from pipelines.bench import BenchReport, page_files, render, time_pages
+import pytest
+
+from pipelines.bench import (
+    DISK_BYTES_PER_CONTACT,
+    BenchReport,
+    check_disk,
+    page_files,
+    render,
+    time_pages,
+)
+from pipelines.cli import main
 from tests.support import Pipeline
 
 
@@ -30,3 +42,19 @@ def test_every_page_is_timed_with_the_queries_behind_it(small_pipeline: Pipeline
     shown = render(report)
     for page in pages:
         assert page in shown
+
+
+def test_a_bench_the_disk_cannot_hold_stops_at_once_in_one_sentence(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    free = shutil.disk_usage(tmp_path).free
+    too_many = free // DISK_BYTES_PER_CONTACT + 1_000_000
+
+    check_disk(tmp_path, 1_000)  # a small bench fits
+    status = main(["bench", "--contacts", str(too_many), "--work", str(tmp_path / "work")])
+
+    err = capsys.readouterr().err.strip()
+    assert status == 1
+    assert err.startswith(f"serviq: error: a bench of {too_many:,} contacts needs about")
+    assert err.count("\n") == 0 and err.endswith("GB.")
+    assert not (tmp_path / "work" / "landing").exists()  # refused before generating
