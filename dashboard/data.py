@@ -1718,33 +1718,80 @@ HOTLINE_AGENT = "marts.mart_hotline_agent_daily"
 AGENT_LIMIT = 200
 
 
-def hotline_by_agent(filters: Filters) -> Result:
-    """The hotline figures per agent (the busiest AGENT_LIMIT agents of the selection)."""
-    return _run(
-        HOTLINE_AGENT,
-        f"""
-        select agent_id, site_code, team, {HOTLINE_MEASURES}
-        from src group by agent_id, site_code, team
-        order by answered_count desc, agent_id, site_code, team limit {AGENT_LIMIT}
-        """,
+AGENT_KEYS = ("agent_id", "site_code", "team")
+
+
+def _top_agents(
+    table: str, measures: str, rank: str, rank_sum: str, filters: Filters, where: str = "true"
+) -> Result:
+    """`measures` of the AGENT_LIMIT (agent, site, team) with the largest `rank`, in two reads.
+
+    The first read ranks on one column (cheap); the second sums every
+    measure over the rows of those agents only (`agent_id in (...)`, which
+    DuckDB applies while scanning). All (agent, site, team) of those agents
+    are summed and sorted like the one-query form (`rank` descending, then
+    the keys), so the first AGENT_LIMIT are exactly its rows: any other
+    group ranks below the last of the top ones.
+    """
+    keys = ", ".join(AGENT_KEYS)
+    order = f"order by {rank} desc, {keys}"
+    top = _run(
+        table,
+        f"select {keys}, {rank_sum} as {rank} from src where {where} "
+        f"group by {keys} {order} limit {AGENT_LIMIT}",
         filters,
     )
+    agents = (
+        sorted({str(agent) for agent in top.frame["agent_id"].to_list()})
+        if not (top.missing or top.error or top.empty)
+        else []
+    )
+    if not agents:
+        return _run(
+            table,
+            f"select {keys}, {measures} from src where {where} "
+            f"group by {keys} {order} limit {AGENT_LIMIT}",
+            filters,
+        )
+    chosen = ", ".join("?" for _ in agents)
+    result = _run(
+        table,
+        f"select {keys}, {measures} from src where {where} and agent_id in ({chosen}) "
+        f"group by {keys}",
+        filters,
+        params=agents,
+    )
+    if result.missing or result.error:
+        return result
+    frame = result.frame.sort(
+        [rank, *AGENT_KEYS], descending=[True, False, False, False], nulls_last=True
+    ).head(AGENT_LIMIT)
+    return replace(result, frame=frame)
+
+
+def hotline_by_agent(filters: Filters) -> Result:
+    """The hotline figures per agent (the busiest AGENT_LIMIT agents of the selection)."""
+    return _top_agents(
+        HOTLINE_AGENT, HOTLINE_MEASURES, "answered_count", "sum(answered_count)", filters
+    )
+
+
+EVALUATION_AGENT_MEASURES = f"""
+    sum(episode_count) as episode_count,
+    sum(fcr_denominator) as evaluated_episode_count,
+    sum(fcr_numerator) / nullif(sum(fcr_denominator), 0) as fcr,
+    {_ratio("effort_index_mean", alias="effort_index")},
+    {_ratio("ces_mean")}
+"""
 
 
 def evaluation_by_agent(filters: Filters) -> Result:
     """FCR, effort and survey CES per agent (first handled contact of each episode)."""
-    return _run(
+    return _top_agents(
         EVALUATION_AGENT,
-        f"""
-        select agent_id, site_code, team,
-            sum(episode_count) as episode_count,
-            sum(fcr_denominator) as evaluated_episode_count,
-            sum(fcr_numerator) / nullif(sum(fcr_denominator), 0) as fcr,
-            {_ratio("effort_index_mean", alias="effort_index")},
-            {_ratio("ces_mean")}
-        from src where agent_id is not null
-        group by agent_id, site_code, team
-        order by evaluated_episode_count desc, agent_id, site_code, team limit {AGENT_LIMIT}
-        """,
+        EVALUATION_AGENT_MEASURES,
+        "evaluated_episode_count",
+        "sum(fcr_denominator)",
         filters,
+        where="agent_id is not null",
     )

@@ -205,3 +205,38 @@ def test_newest_contacts_read_from_the_last_days_only_are_the_newest(app_env: Se
             assert fast["started_local_at"].to_list() == slow["started_local_at"].to_list()
     since = data._newest_days_from(data.Filters(lo, hi), {}, 50)
     assert since == hi  # ~1,500 contacts a day: the last day alone holds the newest 50
+
+
+@pytest.mark.parametrize("limit", [5, 200])
+def test_top_agents_in_two_reads_equal_the_one_query_form(
+    app_env: Served, monkeypatch: pytest.MonkeyPatch, limit: int
+) -> None:
+    monkeypatch.setattr(data, "AGENT_LIMIT", limit)
+    lo, hi = bounds(app_env)
+    for filters in (data.Filters(lo, hi), data.Filters(lo, lo, channels=("phone",))):
+        for table, measures, rank, where, fast in (
+            (
+                data.HOTLINE_AGENT,
+                data.HOTLINE_MEASURES,
+                "answered_count",
+                "true",
+                data.hotline_by_agent,
+            ),
+            (
+                data.EVALUATION_AGENT,
+                data.EVALUATION_AGENT_MEASURES,
+                "evaluated_episode_count",
+                "agent_id is not null",
+                data.evaluation_by_agent,
+            ),
+        ):
+            one = data._run(
+                table,
+                f"select agent_id, site_code, team, {measures} from src where {where} "
+                f"group by agent_id, site_code, team "
+                f"order by {rank} desc, agent_id, site_code, team limit {limit}",
+                filters,
+            ).frame
+            two = fast(filters).frame
+            assert two.height == one.height > 0
+            assert_frame_equal(two, one, check_exact=False, rel_tol=1e-12)
