@@ -40,10 +40,16 @@ from pipelines.ingest.load import (
     record_audit,
     write_file,
 )
-from pipelines.ingest.pii import customer_hashes, mask_columns, mask_text, protect
+from pipelines.ingest.pii import KnownCustomers, mask_text
+from pipelines.ingest.pool import Preparer, default_workers
+from pipelines.ingest.prepare import (
+    FileTask,
+    PreparedBatch,
+    PreparedFile,
+    prepare_batch,
+    remask,
+)
 from pipelines.ingest.rawzone import configured_root, write_loaded_file
-from pipelines.ingest.read import LINE, FileRefused, read_file
-from pipelines.ingest.validate import ColumnsRefused, to_canonical_text, validate
 from pipelines.schema import ENTITIES, Entity
 from pipelines.schema import entity as get_entity
 from pipelines.sources.mapping import SourceMapping
@@ -170,18 +176,12 @@ def _single_threaded(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 # small files; on 1M contacts it took peak RSS from 1.2 GB (256 MiB) to
 # 0.8 GB at the same speed.
 BATCH_BYTES = 64 * 1024 * 1024
-# A row's file within a batch rides in the high bits of its line number.
-_FILE_BASE = 1 << 40
+# Inputs smaller than this are prepared in the main process (see pool.py).
+POOL_BYTES = 2 * BATCH_BYTES
 
-
-@dataclass
-class _Pending:
-    """A file read and mapped, waiting for its batch to be validated and written."""
-
-    load: FileLoad
-    text: pl.DataFrame
-    rejects: list[tuple[int, str]]
-    index: int
+# One landing file's place in a batch: load it, or skip it (same content as
+# a file loaded or refused before, by an earlier run or earlier in this one).
+_Step = tuple[str, FileTask]
 
 
 def _load_files(
@@ -197,49 +197,91 @@ def _load_files(
     outcomes = previous_outcomes(con)
     keys: dict[str, KeyIndex] = {}
     total = len(files)
-    for batch in _batches(files):
-        entity_name = batch[0][1][0]
-        pending: list[_Pending] = []
+    batches = _batches(files)
+    workers = default_workers(sum(path.stat().st_size for _, path in files), POOL_BYTES)
+    with Preparer(workers) as preparer:
+        shas = preparer.map_all(file_sha256, [path for _, path in files])
+        plans = _plan(batches, shas, set(outcomes), landing)
+        calls = [
+            (mapping, tasks, key, report.run_id) if tasks else None
+            for tasks in ([task for step, task in plan if step == "load"] for plan in plans)
+        ]
+        for plan, prepared in zip(plans, preparer.ordered(prepare_batch, calls), strict=True):
+            pending = _take_outcomes(con, plan, prepared, outcomes, report, say, total)
+            if pending:
+                entity_name = plan[0][1].entity
+                if entity_name not in keys:
+                    keys[entity_name] = KeyIndex(con, get_entity(entity_name))
+                assert prepared is not None
+                _write_batch(
+                    con,
+                    entity_name,
+                    pending,
+                    prepared,
+                    known,
+                    keys[entity_name],
+                    report,
+                    say,
+                    total,
+                )
+
+
+def _plan(
+    batches: list[list[tuple[int, tuple[str, Path]]]],
+    shas: list[str],
+    loaded_before: set[tuple[str, str]],
+    landing: Path,
+) -> list[list[_Step]]:
+    """Each batch's files in order, each to load or to skip (its content seen before)."""
+    seen = set(loaded_before)
+    plans: list[list[_Step]] = []
+    for batch in batches:
+        plan: list[_Step] = []
         for index, (entity_name, path) in batch:
-            rel = str(path.relative_to(landing))
-            sha = file_sha256(path)
-            before = outcomes.get((entity_name, sha))
-            if before is not None:
-                pause("file_start", rel)  # a skipped file starts (and ends) here
-                status, message = before
-                if status == "refused":
-                    report.refused_before.append(f"{rel}: {message}")
-                else:
-                    report.skipped.append(rel)
-                continue
-            prepared = _prepare(con, mapping, entity_name, path, rel, sha, key, report.run_id)
+            task = FileTask(
+                index, entity_name, path, str(path.relative_to(landing)), shas[index - 1]
+            )
             # the same content twice in one landing folder loads once
-            outcomes[(entity_name, sha)] = (
-                ("refused", prepared.message)
-                if isinstance(prepared, FileLoad)
-                else ("loaded", None)
-            )
-            if isinstance(prepared, FileLoad):  # refused, already recorded
-                report.refused.append(prepared)
-                say(f"[{index}/{total}] {rel}: refused")
-                continue
-            prepared.index = index
-            pending.append(prepared)
-        if pending:
-            if entity_name not in keys:
-                keys[entity_name] = KeyIndex(con, get_entity(entity_name))
-            _write_batch(
-                con,
-                mapping,
-                entity_name,
-                pending,
-                key,
-                known,
-                keys[entity_name],
-                report,
-                say,
-                total,
-            )
+            plan.append(("skip" if (entity_name, task.sha256) in seen else "load", task))
+            seen.add((entity_name, task.sha256))
+        plans.append(plan)
+    return plans
+
+
+def _take_outcomes(
+    con: duckdb.DuckDBPyConnection,
+    plan: list[_Step],
+    prepared: PreparedBatch | None,
+    outcomes: dict[tuple[str, str], tuple[str, str | None]],
+    report: IngestReport,
+    say: Progress,
+    total: int,
+) -> list[PreparedFile]:
+    """Report skipped files, record refused ones; the files left to write, in order."""
+    results = iter(prepared.files if prepared is not None else [])
+    pending: list[PreparedFile] = []
+    for step, task in plan:
+        if step == "skip":
+            pause("file_start", task.rel)  # a skipped file starts (and ends) here
+            status, message = outcomes[(task.entity, task.sha256)]
+            if status == "refused":
+                report.refused_before.append(f"{task.rel}: {message}")
+            else:
+                report.skipped.append(task.rel)
+            continue
+        done = next(results)
+        outcomes[(task.entity, task.sha256)] = (
+            ("refused", done.load.message) if done.refused else ("loaded", None)
+        )
+        if done.refused:  # recorded at once, in its own transaction
+            con.execute("begin transaction")
+            record_audit(con, done.load)
+            con.execute("commit")
+            report.refused.append(done.load)
+            say(f"[{task.index}/{total}] {task.rel}: refused")
+            continue
+        pending.append(done)
+    return pending
 
 
 def _batches(
@@ -258,96 +300,40 @@ def _batches(
     return batches
 
 
-def _prepare(
-    con: duckdb.DuckDBPyConnection,
-    mapping: SourceMapping,
-    entity_name: str,
-    path: Path,
-    rel: str,
-    sha: str,
-    key: bytes,
-    run_id: str,
-) -> _Pending | FileLoad:
-    """Read and map one file; a refused file is recorded at once and returned."""
-    ent = get_entity(entity_name)
-    ent_map = mapping.entities[entity_name]
-    load = FileLoad(
-        source=mapping.source,
-        entity=ent,
-        file_path=rel,
-        sha256=sha,
-        size_bytes=path.stat().st_size,
-        started_at=dt.datetime.now(dt.UTC),
-        run_id=run_id,
-    )
-    try:
-        result = read_file(path, ent_map)
-        text, unknown = to_canonical_text(result.frame, result.columns, ent, ent_map)
-    except (FileRefused, ColumnsRefused) as exc:
-        load.status = "refused"
-        load.message = mask_text(str(exc), key)
-        con.execute("begin transaction")
-        record_audit(con, load)
-        con.execute("commit")
-        return load
-    # a header may hold data (a file exported without one): never echo it in clear
-    load.unknown_columns = [mask_text(c, key) for c in unknown]
-    load.rows_read = result.frame.height + len(result.rejects)
-    return _Pending(load=load, text=text, rejects=result.rejects, index=0)
-
-
 def _write_batch(
     con: duckdb.DuckDBPyConnection,
-    mapping: SourceMapping,
     entity_name: str,
-    pending: list[_Pending],
-    key: bytes,
+    pending: list[PreparedFile],
+    prepared: PreparedBatch,
     known: _KnownCustomers,
     keys: KeyIndex,
     report: IngestReport,
     say: Progress,
     total: int,
 ) -> None:
-    """Hash and validate the batch in one pass, then write file by file."""
+    """Finish the batch's free-text masks, then write file by file."""
     ent = get_entity(entity_name)
-    ent_map = mapping.entities[entity_name]
-    tagged = pl.concat(
-        [
-            item.text.with_columns(pl.col(LINE) + position * _FILE_BASE)
-            for position, item in enumerate(pending)
-        ]
-    )
-    tagged = protect(tagged, ent, key, known.get() if _has_free_text(ent) else None)
-    checked = validate(tagged, ent, ent_map, mapping.timezone_for(entity_name))
-    # values of non-PII fields are quoted in reasons and records: mask numbers in them
-    plain = [f.name for f in ent.fields if f.pii is None] + ["reason"]
-    bad_all = mask_columns(checked.bad, plain, key)
+    known_set = known.get()
+    # words of free text that are customer ids loaded before this batch (rare):
+    # mask those columns again from the original text with every replacement
+    for column, masks in prepared.masks.items():
+        if masks.known_hits(known_set):
+            found = masks.replacements(known_set)
+            for item in pending:
+                remask(prepared, column, found, item)
     # the batch's customers are known to the next batches' free-text masking
-    # (this batch's own free text already saw them: protect() adds them)
-    known.add(checked.good, ent)
+    if prepared.good_customers is not None:
+        known_set.add(prepared.good_customers)
     raw_zone = configured_root()
-    good_parts = _split_by_file(checked.good, len(pending))
-    bad_parts = _split_by_file(bad_all, len(pending))
-    # one check for the whole batch instead of one per file (the common case: none)
-    unique_keys = not _repeats_within_a_file(checked.good, ent)
     with _single_threaded(con):
-        _write_files(
-            con, pending, good_parts, bad_parts, keys, unique_keys, raw_zone, report, say, total
-        )
+        _write_files(con, ent, pending, keys, prepared.unique_keys, raw_zone, report, say, total)
         con.execute("checkpoint")
-
-
-def _repeats_within_a_file(good: pl.DataFrame, ent: Entity) -> bool:
-    """Whether some key occurs twice within one file of the batch."""
-    file_and_key = pl.struct((pl.col(LINE) // _FILE_BASE).alias("_file"), *ent.key)
-    return bool(good.select(file_and_key.is_duplicated().any()).item())
 
 
 def _write_files(
     con: duckdb.DuckDBPyConnection,
-    pending: list[_Pending],
-    good_parts: list[pl.DataFrame],
-    bad_parts: list[pl.DataFrame],
+    ent: Entity,
+    pending: list[PreparedFile],
     keys: KeyIndex,
     unique_keys: bool,
     raw_zone: Path | None,
@@ -356,14 +342,13 @@ def _write_files(
     total: int,
 ) -> None:
     """Each file of the batch in its own transaction, in landing order."""
-    for position, item in enumerate(pending):
+    for item in pending:
         load = item.load
+        assert item.good is not None and item.bad is not None
         pause("file_start", load.file_path)
-        loaded = write_file(
-            con, load, good_parts[position], bad_parts[position], item.rejects, keys, unique_keys
-        )
+        loaded = write_file(con, load, item.good, item.bad, item.rejects, keys, unique_keys)
         if raw_zone is not None:  # one more sink of the same frames: Parquet for Spark
-            write_loaded_file(con, raw_zone, loaded, good_parts[position])
+            write_loaded_file(con, raw_zone, loaded, item.good)
         report.loaded.append(loaded)
         if loaded.unknown_columns:
             report.warnings.append(
@@ -374,19 +359,7 @@ def _write_files(
             f"[{item.index}/{total}] {load.file_path}: {loaded.status}, "
             f"{loaded.rows_loaded} rows loaded, {loaded.rows_quarantined} quarantined"
         )
-
-
-def _split_by_file(frame: pl.DataFrame, count: int) -> list[pl.DataFrame]:
-    """Undo the file tag in the line numbers: one frame per file of the batch."""
-    keyed = frame.with_columns(
-        (pl.col(LINE) // _FILE_BASE).alias("_file"), pl.col(LINE) % _FILE_BASE
-    )
-    parts = {
-        int(k[0]) if isinstance(k, tuple) else int(k): part.drop("_file")
-        for k, part in keyed.partition_by("_file", as_dict=True, maintain_order=True).items()
-    }
-    empty = keyed.clear().drop("_file")
-    return [parts.get(i, empty) for i in range(count)]
+        item.good = item.bad = None  # free the memory as soon as the file is written
 
 
 def _fail_run(con: duckdb.DuckDBPyConnection, report: IngestReport, message: str) -> None:
@@ -468,10 +441,10 @@ class _KnownCustomers:
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self._con = con
-        self._hashes: pl.Series | None = None
+        self._known: KnownCustomers | None = None
 
-    def get(self) -> pl.Series:
-        if self._hashes is None:
+    def get(self) -> KnownCustomers:
+        if self._known is None:
             selects = [
                 f"select {f.name} as digest from raw.{ent.name} where {f.name} is not null"
                 for ent in ENTITIES.values()
@@ -479,14 +452,5 @@ class _KnownCustomers:
                 if f.pii == "customer_id"
             ]
             sql = " union ".join(selects) if selects else "select null::varchar as digest limit 0"
-            self._hashes = query(self._con, sql)["digest"].cast(pl.String)
-        return self._hashes
-
-    def add(self, frame: pl.DataFrame, entity: Entity) -> None:
-        own = customer_hashes(frame, entity)
-        if not own.is_empty():
-            self._hashes = pl.concat([self.get(), own]).unique()
-
-
-def _has_free_text(ent: Entity) -> bool:
-    return any(f.pii == "free_text" for f in ent.fields)
+            self._known = KnownCustomers(query(self._con, sql)["digest"].cast(pl.String))
+        return self._known

@@ -1,0 +1,109 @@
+"""Worker processes that prepare batches while the main process writes.
+
+DuckDB takes one writer per warehouse file, and each landing file must be
+written in its own transaction, in landing order (the exactly-once
+guarantee). Everything before the write (read, map, hash, validate) needs
+no warehouse, so `Preparer` runs it in a small pool of worker processes
+(`spawn`ed: no copy of the parent's DuckDB or Polars threads) and hands the
+results back strictly in submission order, a few batches ahead of the
+writer. With no workers the same functions run inline, in the same order,
+so a serial and a parallel run load the same rows.
+
+Workers hold nothing that must survive: if the main process is killed they
+notice their parent is gone and exit, and a new run prepares the files its
+predecessor had not committed.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+# Set to a whole number to choose the number of worker processes (0: prepare
+# inline). Unset: `default_workers`.
+WORKERS_ENV = "SERVIQ_INGEST_WORKERS"
+
+
+def default_workers(input_bytes: int, threshold: int) -> int:
+    """Workers for a run: none for small inputs (starting one costs ~1 s CPU)."""
+    chosen = os.environ.get(WORKERS_ENV, "").strip()
+    if chosen:
+        return max(0, int(chosen))
+    if input_bytes < threshold:
+        return 0
+    return min(2, os.cpu_count() or 1)
+
+
+class Preparer:
+    """`map`-like, in order, with at most `ahead` items in flight beyond the one consumed."""
+
+    def __init__(self, workers: int) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+        if workers > 0:
+            self._pool = ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_watch_parent,
+                initargs=(os.getpid(),),
+            )
+        self._ahead = workers + 1
+
+    def __enter__(self) -> Preparer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            # on an error, do not wait for batches nobody will write
+            self._pool.shutdown(wait=exc[0] is None, cancel_futures=True)
+
+    def map_all(self, fn: Callable[[Path], str], items: list[Path]) -> list[str]:
+        """`fn` over every item, all at once (small results: file hashes)."""
+        if self._pool is None:
+            return [fn(item) for item in items]
+        chunk = max(1, len(items) // (8 * (self._ahead - 1) or 1))
+        return list(self._pool.map(fn, items, chunksize=chunk))
+
+    def ordered(self, fn: Callable[..., Any], calls: list[tuple[Any, ...] | None]) -> Iterator[Any]:
+        """`fn(*args)` for each entry, results in order; `None` entries yield None."""
+        if self._pool is None:
+            for args in calls:
+                yield None if args is None else fn(*args)
+            return
+        pending: deque[Future[Any] | None] = deque()
+        upcoming = iter(calls)
+
+        def submit_next() -> None:
+            args = next(upcoming, _DONE)
+            if args is _DONE:
+                return
+            assert self._pool is not None
+            pending.append(None if args is None else self._pool.submit(fn, *args))
+
+        for _ in range(self._ahead):
+            submit_next()
+        while pending:
+            future = pending.popleft()
+            result = None if future is None else future.result()
+            submit_next()
+            yield result
+
+
+_DONE: tuple[Any, ...] = ("done",)
+
+
+def _watch_parent(parent: int) -> None:
+    """In a worker: exit as soon as the main process is gone (e.g. killed)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="serviq-parent-watch", daemon=True).start()
