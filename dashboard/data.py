@@ -539,7 +539,8 @@ def date_bounds() -> tuple[dt.date, dt.date]:
 
 def choices(dimension: str) -> list[str]:
     """Distinct values of a filter dimension the viewer may see."""
-    DIMENSIONS[dimension]  # KeyError for an unknown dimension, as before
+    if dimension not in DIMENSIONS:
+        raise KeyError(dimension)
     try:
         return list(_filter_catalogue()[dimension])
     except NoData:
