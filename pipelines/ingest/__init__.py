@@ -40,7 +40,7 @@ from pipelines.ingest.load import (
     record_audit,
     write_file,
 )
-from pipelines.ingest.pii import KnownCustomers, mask_text
+from pipelines.ingest.pii import KnownCustomers, mask_text, share_memo
 from pipelines.ingest.pool import Preparer, default_workers
 from pipelines.ingest.prepare import (
     FileTask,
@@ -199,7 +199,8 @@ def _load_files(
     total = len(files)
     batches = _batches(files)
     workers = default_workers(sum(path.stat().st_size for _, path in files), POOL_BYTES)
-    with Preparer(workers) as preparer:
+    # each worker keeps its share of the digest memo's bound (memory)
+    with Preparer(workers, share_memo) as preparer:
         shas = preparer.map_all(file_sha256, [path for _, path in files])
         plans = _plan(batches, shas, set(outcomes), landing)
         calls = [

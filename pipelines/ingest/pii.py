@@ -112,7 +112,16 @@ class _Hmac:
 # an entry (162 MB after 1M contacts), so at most ~650 MB; past the bound a
 # kind's memo starts again and values are hashed once more.
 _MEMO: dict[tuple[bytes, str], dict[str, str]] = {}
-_MEMO_LIMIT = 4_000_000
+_MEMO_BOUND = 4_000_000  # entries in one process
+_MEMO_LIMIT = _MEMO_BOUND
+
+
+def share_memo(processes: int) -> None:
+    """In one of `processes` worker processes: keep this process's share of the bound."""
+    global _MEMO_LIMIT
+    _MEMO_LIMIT = max(1, _MEMO_BOUND // max(1, processes))
+
+
 _HMACS: dict[bytes, _Hmac] = {}
 
 

@@ -44,14 +44,15 @@ def default_workers(input_bytes: int, threshold: int) -> int:
 class Preparer:
     """`map`-like, in order, with at most `ahead` items in flight beyond the one consumed."""
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, setup: Callable[[int], None] | None = None) -> None:
+        """`setup(workers)` runs in each worker as it starts (it must be picklable)."""
         self._pool: ProcessPoolExecutor | None = None
         if workers > 0:
             self._pool = ProcessPoolExecutor(
                 max_workers=workers,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=_watch_parent,
-                initargs=(os.getpid(),),
+                initializer=_start_worker,
+                initargs=(os.getpid(), setup, workers),
             )
         self._ahead = workers + 1
 
@@ -96,6 +97,12 @@ class Preparer:
 
 
 _DONE: tuple[Any, ...] = ("done",)
+
+
+def _start_worker(parent: int, setup: Callable[[int], None] | None, workers: int) -> None:
+    _watch_parent(parent)
+    if setup is not None:
+        setup(workers)
 
 
 def _watch_parent(parent: int) -> None:

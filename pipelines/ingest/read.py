@@ -71,7 +71,7 @@ def _read_source(path: Path, mapping: EntityMapping) -> ReadResult:
     data = path.read_bytes()
     if mapping.format == "parquet" and mapping.adapter is None:
         return _read_parquet(path)
-    if not data.strip():
+    if not data or data.isspace():  # (data.strip() would copy the whole file)
         what = (
             "no records"
             if mapping.format in ("jsonl", "json") or mapping.adapter
@@ -362,7 +362,7 @@ def _read_jsonl(text: str, utf8: bytes | None = None) -> ReadResult:
             {LINE: pl.int_range(1, count + 1, dtype=pl.Int64, eager=True)}
         ).with_columns(raw=pl.lit(None, dtype=pl.String))
         with contextlib.suppress(pl.exceptions.PolarsError, ValueError):
-            head = [line.decode("utf-8") for line in body.split(b"\n", 200)[:200]]
+            head = [line.decode("utf-8") for line in _head_lines(body, 200)]
             return _read_jsonl_fast(lines, body, head)
     all_lines = _lines(utf8)
     lines = all_lines.filter(~pl.col("blank"))
@@ -373,6 +373,21 @@ def _read_jsonl(text: str, utf8: bytes | None = None) -> ReadResult:
     except (pl.exceptions.PolarsError, ValueError):
         numbered = list(zip(lines[LINE].to_list(), lines["raw"].to_list(), strict=True))
         return _read_jsonl_slow(numbered)
+
+
+def _head_lines(body: bytes, count: int) -> list[bytes]:
+    """The first `count` lines of `body` (as `body.split(b"\\n")[:count]`, without
+    copying the rest of the file)."""
+    lines: list[bytes] = []
+    start = 0
+    while len(lines) < count:
+        end = body.find(b"\n", start)
+        if end < 0:
+            lines.append(body[start:])
+            break
+        lines.append(body[start:end])
+        start = end + 1
+    return lines
 
 
 # Blank lines Polars' reader could skip silently (JSON whitespace; the other
