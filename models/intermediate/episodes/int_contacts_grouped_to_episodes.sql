@@ -27,7 +27,7 @@
     shares that count with its next handled contact). -#}
 {{ config(**serviq_incremental('coalesce(customer_id, contact_id)')) }}
 {{ config(post_hook="{{ serviq_refresh_data_end('int_contacts_cut_at_data_end') }}") }}
-with contacts as (
+with contacts as {{ cte_inlined() }} (
 
     select * from {{ ref('int_contacts_cut_at_data_end') }}
     {%- if serviq_is_partial() %}
@@ -43,7 +43,7 @@ with contacts as (
 
 ),
 
-classified as (
+classified as {{ cte_inlined() }} (
 
     -- every column travels with the role, so the final step joins only the
     -- narrow episode links back (a join of two full-width contact sets cost

@@ -6,7 +6,7 @@
     of the data. -#}
 {{ config(**serviq_incremental('customer_id')) }}
 {{ config(post_hook="{{ serviq_refresh_data_end('int_contacts_grouped_to_episodes') }}") }}
-with members as (
+with members as {{ cte_inlined() }} (
 
     select * from {{ ref('int_contacts_grouped_to_episodes') }}
     where episode_id is not null
@@ -75,6 +75,13 @@ members_sequenced as (
             partition by members.episode_id
             order by members.started_at, members.contact_id
         ) as previous_channel,
+        -- the opening's channel, from the same sort as the lag (cheaper
+        -- than joining the openings back to every member)
+        max(case when members.is_episode_opening then members.channel end) over (
+            partition by members.episode_id
+            order by members.started_at, members.contact_id
+            rows between unbounded preceding and unbounded following
+        ) as first_channel,
         backoffice_per_contact.last_completed_at as backoffice_completed_at,
         coalesce(backoffice_per_contact.open_item_count, 0) as backoffice_open_item_count,
         coalesce(surveys_per_contact.ces_answer_count, 0) as ces_answer_count,
@@ -114,17 +121,6 @@ first_handled as (
 
 ),
 
-opening_channels as (
-
-    select
-        episode_id,
-        channel as first_channel
-
-    from members
-    where is_episode_opening
-
-),
-
 aggregated as (
 
     select
@@ -151,15 +147,13 @@ aggregated as (
             case
                 when contact_role = 'handled'
                     and not is_episode_opening
-                    and channel <> opening_channels.first_channel
+                    and channel <> first_channel
                     then 1
                 else 0
             end
         ) as cross_channel_repeat_count
 
     from members_sequenced
-    inner join opening_channels
-        on members_sequenced.episode_id = opening_channels.episode_id
     group by members_sequenced.episode_id
 
 ),

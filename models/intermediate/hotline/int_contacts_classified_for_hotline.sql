@@ -11,7 +11,7 @@
     ) }}
 {%- endif -%}
 {{ config(**serviq_incremental('contact_date')) }}
-with contacts as (
+with contacts as {{ cte_inlined() }} (
 
     select * from {{ ref('int_contacts_unioned') }}
     {%- if serviq_is_partial() %}

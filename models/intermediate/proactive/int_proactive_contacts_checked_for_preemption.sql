@@ -8,7 +8,7 @@
     the data are censored (the follow-up could still come). One window
     function per customer and intent; no self-join. -#}
 {{ config(**serviq_incremental('contact_date')) }}
-with contacts as (
+with contacts as {{ cte_inlined() }} (
 
     select * from {{ ref('int_contacts_cut_at_data_end') }}
     {%- if serviq_is_partial() %}

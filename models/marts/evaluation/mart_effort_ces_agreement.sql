@@ -31,7 +31,7 @@ with episodes as (
 
 ),
 
-surveyed as (
+surveyed as {{ cte_inlined() }} (
 
     select * from episodes
     where not is_censored
