@@ -70,7 +70,9 @@ class Preparer:
                 initializer=_start_worker,
                 initargs=(os.getpid(), setup, workers),
             )
-        self._ahead = workers + 1
+        # batches submitted beyond the one being written: each is held in memory
+        # once prepared (at 10M contacts a tickets batch is ~85 MB of input)
+        self._ahead = workers
 
     def __enter__(self) -> Preparer:
         return self
@@ -84,7 +86,7 @@ class Preparer:
         """`fn` over every item, all at once (small results: file hashes)."""
         if self._pool is None:
             return [fn(item) for item in items]
-        chunk = max(1, len(items) // (8 * (self._ahead - 1) or 1))
+        chunk = max(1, len(items) // (8 * self._ahead))
         return list(self._pool.map(fn, items, chunksize=chunk))
 
     def ordered(self, fn: Callable[..., Any], calls: list[tuple[Any, ...] | None]) -> Iterator[Any]:
