@@ -13,13 +13,20 @@ not dbt vars, because a changed var makes dbt re-parse the whole project:
 - `incremental_pointed_days`: the days before it of contacts that new
   surveys, offers, complaints or back-office items point to (a complaint
   about a contact of five weeks ago changes that contact's day, not the
-  five weeks since), listed one by one;
+  five weeks since), listed one by one (reported; the models read the
+  contacts themselves, below);
 - `incremental_complaints_since`: the earliest new complaint's own day (the
   harm check looks back a value window from it);
 - `incremental_previous_end`: the local date the data ended on at the last
   build; censoring windows are counted back from it;
 - `incremental_loads_after`: the last build's load-audit watermark (the
   scoped data tests test the loads after it).
+
+and the contacts before `incremental_since` that new rows point to, one row
+per contact and pointing entity, in `audit.dbt_build_pointed` (contact_id,
+customer_id, started_at, contact_date, entity): a late survey changes its
+contact's survey counts and its episode, not the contact's whole day, so the
+models recompute those contacts (or their customers' episodes) only.
 
 A full rebuild is chosen when there is no earlier build, the models, macros,
 seeds, dbt_project.yml or the vars changed, an as-of run is asked for (or
@@ -54,6 +61,7 @@ create table if not exists {STATE_TABLE} (
 )
 """
 PLAN_TABLE = "audit.dbt_build_plan"
+POINTED_TABLE = "audit.dbt_build_pointed"
 INCREMENTAL_VARS = (
     "incremental_since",
     "incremental_previous_end",
@@ -63,9 +71,17 @@ INCREMENTAL_VARS = (
 )
 # Project folders whose content decides what every model computes.
 FINGERPRINTED = ("models", "macros", "seeds", "dbt_project.yml")
-# An incremental build that would redo more than this share of the days of
-# history is run as a full rebuild (DECISIONLOG "Incremental builds").
+# An incremental build whose estimated work (FAMILY_WEIGHTS) is more than
+# this share of a full build's is run as a full rebuild (DECISIONLOG
+# "Incremental builds").
 MAX_RECOMPUTE_SHARE = 0.5
+# Share of a full build's model time per family of models (dbt run_results of
+# full builds, 365 days x 3,000 contacts; see DECISIONLOG), and what each
+# family recomputes incrementally: `recent` = contacts from a repeat window
+# before the earlier of since and the previous end, plus pointed contacts;
+# `episodes` = every contact of a customer with a recent or pointed contact;
+# `value` = contacts from two value windows back (and offers' pointed ones).
+FAMILY_WEIGHTS = {"recent": 0.35, "episodes": 0.5, "value": 0.15}
 # Raw entities whose rows point at a contact (column holding the contact id).
 CONTACT_POINTERS = {
     "surveys": "contact_id",
@@ -73,6 +89,8 @@ CONTACT_POINTERS = {
     "complaints": "contact_id",
     "backoffice_items": "source_contact_id",
 }
+# Raw contact tables: (table, contact id, start).
+CONTACT_TABLES = (("calls", "call_id", "ivr_started_at"), ("tickets", "ticket_id", "created_at"))
 
 
 @dataclass
@@ -91,6 +109,8 @@ class BuildPlan:
     loads_after: dt.datetime | None = None  # the previous build's watermark
     complaints_since: dt.date | None = None
     pointed_days: list[dt.date] = field(default_factory=list)
+    pointed_contacts: int = 0
+    estimated_share: float | None = None  # estimated work / a full build's
     dbt_vars: dict[str, Any] = field(default_factory=dict)  # none yet: the plan is a table
 
 
@@ -115,15 +135,25 @@ def _tables(con: duckdb.DuckDBPyConnection, schema: str) -> set[str]:
     return {row[0] for row in rows}
 
 
-def _contacts_sql(raw: set[str]) -> str | None:
+def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> set[str]:
+    rows = con.execute(
+        "select column_name from information_schema.columns "
+        "where table_schema = ? and table_name = ?",
+        [schema, table],
+    ).fetchall()
+    return {row[0] for row in rows}
+
+
+def _contacts_sql(raw: set[str], con: duckdb.DuckDBPyConnection) -> str | None:
     parts = []
-    if "calls" in raw:
+    for table, key, started in CONTACT_TABLES:
+        if table not in raw:
+            continue
+        has_customer = "customer_id" in _columns(con, "raw", table)
+        customer = "customer_id" if has_customer else "cast(null as varchar)"
         parts.append(
-            "select call_id as contact_id, ivr_started_at as started_at, _load_id from raw.calls"
-        )
-    if "tickets" in raw:
-        parts.append(
-            "select ticket_id as contact_id, created_at as started_at, _load_id from raw.tickets"
+            f"select {key} as contact_id, {customer} as customer_id, "
+            f"{started} as started_at, _load_id from raw.{table}"
         )
     return " union all ".join(parts) if parts else None
 
@@ -171,7 +201,7 @@ def _observe(con: duckdb.DuckDBPyConnection, settings: Settings, plan: BuildPlan
     if "load_audit" in _tables(con, "audit"):
         watermark = con.execute("select max(finished_at) from audit.load_audit").fetchone()
         plan.loads_through = watermark[0] if watermark else None
-    contacts = _contacts_sql(raw)
+    contacts = _contacts_sql(raw, con)
     if contacts:
         span = con.execute(
             f"select cast(timezone(?, min(started_at)) as date), "
@@ -203,7 +233,7 @@ def plan_build(
             plan.reason = "asked for" if full_refresh else plan.reason
             return plan
         mode, last_print, watermark, previous_end = last
-        contacts = _contacts_sql(raw)
+        contacts = _contacts_sql(raw, con)
         if mode != "full" and mode != "incremental":
             plan.reason = "the last build was an as-of build"
         elif last_print != print_:
@@ -219,7 +249,8 @@ def plan_build(
             plan.full_refresh, plan.mode, plan.reason = False, "incremental", "new loads"
             plan.previous_end, plan.loads_after = previous_end, watermark
             _set_days(plan, touched)
-            _rebuild_when_most_days_change(plan, settings, dbt_vars)
+            _write_pointed(con, plan, raw, contacts, settings.timezone)
+            _rebuild_when_most_work_redone(con, plan, settings, dbt_vars, contacts)
         return plan
     finally:
         _write_plan(con, plan)
@@ -240,33 +271,121 @@ def _set_days(plan: BuildPlan, touched: list[tuple[str, dt.date]]) -> None:
     plan.pointed_days = sorted({day for day in days.get("pointed", []) if day < plan.since})
 
 
-def _rebuild_when_most_days_change(
-    plan: BuildPlan, settings: Settings, dbt_vars: Mapping[str, Any] | None
-) -> None:
-    """Switch to a full rebuild when the incremental one would redo most days.
+def _pointing_sql(raw: set[str]) -> str:
+    """Every row loaded after the watermark that points at a contact."""
+    parts = [
+        f"select '{entity}' as entity, {pointer} as contact_id from raw.{entity} "
+        "where _load_id in (select load_id from audit.load_audit "
+        "where status = 'loaded' and finished_at > $watermark)"
+        for entity, pointer in CONTACT_POINTERS.items()
+        if entity in raw
+    ]
+    return (
+        " union all ".join(parts)
+        if parts
+        else "select null as entity, null as contact_id where false"
+    )
 
-    Surveys, offers, complaints and back-office items about older contacts
-    make their contacts' days recompute (pointed days). When those days and
-    the lookback before the new data cover more than MAX_RECOMPUTE_SHARE of
-    the history, the incremental build redoes nearly everything and then
-    pays delete+insert on top (3M contacts over 60 days: 111 % of a full
-    build); a full rebuild is then the faster, equal result.
+
+def _write_pointed(
+    con: duckdb.DuckDBPyConnection, plan: BuildPlan, raw: set[str], contacts: str, timezone: str
+) -> None:
+    """The contacts before `since` that new rows point to, one row per entity.
+
+    The models recompute these contacts (or their customers' episodes)
+    rather than their whole days: a late survey changes its own contact's
+    counts and episode, nothing else on that day.
     """
-    if plan.since is None or plan.data_start_date is None or plan.data_end_date is None:
+    con.execute(f"drop table if exists {POINTED_TABLE}")
+    con.execute(
+        f"create table {POINTED_TABLE} as "
+        f"with contacts as ({contacts}), pointing as ({_pointing_sql(raw)}) "
+        "select distinct pointing.entity, contacts.contact_id, contacts.customer_id, "
+        "contacts.started_at, cast(timezone($tz, contacts.started_at) as date) as contact_date "
+        "from pointing inner join contacts on pointing.contact_id = contacts.contact_id "
+        "where cast(timezone($tz, contacts.started_at) as date) < $since",
+        {"watermark": plan.loads_after, "tz": timezone, "since": plan.since},
+    )
+    found = con.execute(f"select count(distinct contact_id) from {POINTED_TABLE}").fetchone()
+    plan.pointed_contacts = int(found[0]) if found else 0
+
+
+def _rebuild_when_most_work_redone(
+    con: duckdb.DuckDBPyConnection,
+    plan: BuildPlan,
+    settings: Settings,
+    dbt_vars: Mapping[str, Any] | None,
+    contacts: str,
+) -> None:
+    """Switch to a full rebuild when the incremental one would redo most of the work.
+
+    The work of each family of models (FAMILY_WEIGHTS) is taken to grow with
+    the contacts it recomputes: `recent` the contacts from a repeat window
+    before the earlier of since and the previous end, plus the contacts new
+    surveys and complaints point to; `episodes` every contact of the
+    customers with such a recent contact or a contact new surveys or
+    back-office items point to; `value` the contacts from two value windows
+    back (and those new offers point to). Above MAX_RECOMPUTE_SHARE of a full
+    build the incremental build is not worth its delete+insert overhead (at
+    3M contacts over 60 days a build redoing every day took 111 % of a full
+    one); a full rebuild is then the faster, equal result.
+    """
+    if plan.since is None or plan.previous_end is None:
         return
-    window = int({**_project_vars(settings), **(dbt_vars or {})}["repeat_window_days"])
-    assert plan.previous_end is not None
-    first = min(plan.since, plan.previous_end) - dt.timedelta(days=window + 1)
-    history = (plan.data_end_date - plan.data_start_date).days + 1
-    earlier = {day for day in plan.pointed_days if day < first}
-    recent = max(0, (plan.data_end_date - max(first, plan.data_start_date)).days + 1)
-    redone_days = len(earlier) + recent
-    share = redone_days / history if history > 0 else 1.0
+    project = {**_project_vars(settings), **(dbt_vars or {})}
+    window = int(project["repeat_window_days"])
+    value_window = int(project["value_window_days"])
+    earliest = min(plan.since, plan.previous_end)
+    first = earliest - dt.timedelta(days=window + 1)
+    value_first = min(earliest, plan.complaints_since or earliest) - dt.timedelta(
+        days=2 * value_window + 1
+    )
+    row = con.execute(
+        f"""
+        with contacts as (
+            select contact_id, customer_id, cast(timezone($tz, started_at) as date) as contact_date
+            from ({contacts})
+        ),
+        touched_customers as (
+            select customer_id from contacts where contact_date >= $first
+            union
+            select customer_id from {POINTED_TABLE}
+            where entity in ('surveys', 'backoffice_items')
+        )
+        select
+            count(*),
+            count(*) filter (where contact_date >= $first),
+            count(*) filter (
+                where customer_id in (select customer_id from touched_customers)
+                    or (customer_id is null and contact_date >= $first)
+            ),
+            count(*) filter (where contact_date >= $value_first),
+            (select count(distinct contact_id) from {POINTED_TABLE}
+             where entity in ('surveys', 'complaints')),
+            (select count(distinct contact_id) from {POINTED_TABLE}
+             where entity = 'offers' and contact_date < $value_first)
+        from contacts
+        """,
+        {"tz": settings.timezone, "first": first, "value_first": value_first},
+    ).fetchone()
+    assert row is not None
+    total, recent, episodes, value, pointed_hotline, pointed_offers = (int(n or 0) for n in row)
+    if total == 0:
+        return
+    redone = {
+        "recent": min(total, recent + pointed_hotline),
+        "episodes": episodes,
+        "value": min(total, value + pointed_offers),
+    }
+    share = sum(FAMILY_WEIGHTS[name] * count / total for name, count in redone.items())
+    plan.estimated_share = share
     if share > MAX_RECOMPUTE_SHARE:
         plan.full_refresh, plan.mode = True, "full"
         plan.reason = (
-            f"an incremental build would redo {redone_days} of {history} days "
-            f"({len(earlier)} of them earlier days that new rows point to)"
+            f"an incremental build would redo about {share:.0%} of a full build's work "
+            f"({redone['recent']:,} recent or pointed contacts, {redone['episodes']:,} in "
+            f"touched customers' episodes, {redone['value']:,} in the value window, "
+            f"of {total:,})"
         )
 
 
@@ -282,6 +401,7 @@ def _write_plan(con: duckdb.DuckDBPyConnection, plan: BuildPlan) -> None:
     con.execute("create schema if not exists audit")
     con.execute(f"drop table if exists {PLAN_TABLE}")
     if plan.full_refresh or plan.since is None:
+        con.execute(f"drop table if exists {POINTED_TABLE}")
         return
     con.execute(
         f"create table {PLAN_TABLE} as select cast(? as date) as incremental_since, "
@@ -315,6 +435,7 @@ def finish_build(settings: Settings, plan: BuildPlan, succeeded: bool) -> None:
     con = duckdb.connect(str(settings.warehouse))
     try:
         con.execute(f"drop table if exists {PLAN_TABLE}")
+        con.execute(f"drop table if exists {POINTED_TABLE}")
         if not succeeded:
             return
         con.execute(STATE_DDL)

@@ -43,6 +43,7 @@
         'loads_after': var('incremental_loads_after', none),
         'complaints_since': var('incremental_complaints_since', none),
         'pointed_days': var('incremental_pointed_days', ''),
+        'pointed': none,
     } -%}
     {#- read once per dbt invocation: kept in the graph dict all nodes share -#}
     {%- set cached = graph.get('serviq_incremental_plan', {}) if execute else {} -%}
@@ -62,6 +63,9 @@
                     'complaints_since': rows[0][3], 'pointed_days': rows[0][4] or '',
                 }) -%}
             {%- endif -%}
+            {#- the contacts new rows point to (pipelines/incremental.py) -#}
+            {%- do plan.update({'pointed': adapter.get_relation(
+                database=target.database, schema='audit', identifier='dbt_build_pointed')}) -%}
         {%- endif -%}
         {%- do graph.update({
             'serviq_incremental_plan': {'invocation_id': invocation_id, 'plan': plan},
@@ -126,22 +130,27 @@
     ids, read from an episode relation that is already current: those with
     an episode whose last handled contact started on or after
     serviq_episode_recompute_from() (a changed episode always has a handled
-    contact after the new row, or is censored near the end), and those with
-    an episode whose resolution is pending (it is the end of the data). -#}
+    contact after the new row, or is censored near the end), those with
+    an episode whose resolution is pending (it is the end of the data), and
+    the customers of contacts that new surveys or back-office items point to
+    (their CES answers, hand-offs and resolution). -#}
 {% macro serviq_episode_customers(episodes_relation) -%}
     select changed_episodes.customer_id
     from {{ episodes_relation }} as changed_episodes
     where changed_episodes.is_resolution_pending
         or changed_episodes.last_handled_started_at
             >= {{ dbt.dateadd('day', -1, serviq_episode_recompute_from()) }}
-        or {{ serviq_spans_pointed_days('changed_episodes') }}
+    union
+    {{ serviq_pointed('customer_id', ['surveys', 'backoffice_items']) }}
 {%- endmacro %}
 
 {#- A predicate: `column` is a day whose episode figures an incremental run
     can change: every day from serviq_episode_recompute_from() on (new
     episodes, and those that vanished by joining an earlier one), and the
     days of the episodes serviq_episode_customers() selects (an extended
-    episode keeps its old date). -#}
+    episode keeps its old date); of a customer selected only because a new
+    survey or back-office item points to one of its contacts, only the day
+    of the episode holding that contact. -#}
 {% macro serviq_in_episode_days(column) -%}
     ({{ column }} >= {{ serviq_episode_recompute_from() }}
         or {{ column }} in (
@@ -150,21 +159,22 @@
             where changed_episodes.is_resolution_pending
                 or changed_episodes.last_handled_started_at
                     >= {{ dbt.dateadd('day', -1, serviq_episode_recompute_from()) }}
-                or {{ serviq_spans_pointed_days('changed_episodes') }}
+                or {{ serviq_holds_pointed_contact('changed_episodes') }}
         ))
 {%- endmacro %}
 
 {#- Pre-hook of incremental marts whose recomputed days are not one date
     range: delete every stored row of those days first, so that a day left
     without rows (its only episode joined an earlier one) loses its old
-    ones. With `also_lookback_days`, also every day from
-    serviq_recompute_from(also_lookback_days, also_lookback_days) on. -#}
+    ones. With `also_lookback_days` (the value lookback), also every day from
+    serviq_recompute_from(also_lookback_days, also_lookback_days) on and the
+    days of contacts new offers point to. -#}
 {% macro serviq_delete_episode_days(column, also_lookback_days=none) -%}
     {%- if serviq_is_partial() -%}
     delete from {{ this }}
     where {{ serviq_in_episode_days(column) }}
     {%- if also_lookback_days is not none %}
-        or {{ serviq_in_recompute(column, also_lookback_days, also_lookback_days, 0, true) }}
+        or {{ serviq_in_recompute(column, also_lookback_days, also_lookback_days, 0, true, ['offers']) }}
     {%- endif %}
     {%- endif -%}
 {%- endmacro %}
@@ -194,15 +204,28 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- The days before incremental_since of contacts that rows loaded since the
-    last build point to (a survey, offer, complaint or back-office item
-    about an older contact), each with the `expand_days` before it, as a
-    list of ISO dates. Listed one by one instead of moving the start back. -#}
-{% macro serviq_pointed_days(expand_days=0) -%}
+{#- The days before incremental_since of contacts that rows of `entities`
+    loaded since the last build point to (e.g. an offer about an older
+    contact), each with the `expand_days` before it, as a list of ISO dates;
+    [] without entities. For models that recompute those days whole. -#}
+{% macro serviq_pointed_days(expand_days=0, entities=[]) -%}
+    {%- set plan = serviq_incremental_plan() -%}
+    {%- if not entities or plan.pointed is none or not execute -%}{{ return([]) }}{%- endif -%}
+    {%- set cache_key = 'serviq_pointed_days:' ~ invocation_id ~ ':' ~ (entities | sort | join(',')) -%}
+    {%- if cache_key not in graph -%}
+        {%- set query -%}
+            select distinct cast(contact_date as {{ dbt.type_string() }})
+            from {{ plan.pointed }}
+            where entity in ('{{ entities | join("', '") }}')
+        {%- endset -%}
+        {%- set found = [] -%}
+        {%- for row in run_query(query).rows -%}{%- do found.append(row[0] | string) -%}{%- endfor -%}
+        {%- do graph.update({cache_key: found}) -%}
+    {%- endif -%}
     {%- set one_day = modules.datetime.timedelta(days=1) -%}
     {%- set days = [] -%}
-    {%- for text in (serviq_incremental_plan().pointed_days | string).split(',') if text | trim -%}
-        {%- set day = modules.datetime.date.fromisoformat(text | trim) -%}
+    {%- for text in graph[cache_key] -%}
+        {%- set day = modules.datetime.date.fromisoformat(text[:10]) -%}
         {%- for back in range(expand_days + 1) -%}
             {%- set earlier = (day - back * one_day).isoformat() -%}
             {%- if earlier not in days -%}{%- do days.append(earlier) -%}{%- endif -%}
@@ -211,12 +234,29 @@
     {{ return(days | sort) }}
 {%- endmacro %}
 
+{#- A subquery of `column` (contact_id, customer_id, contact_date or
+    started_at) of the contacts before incremental_since that rows of
+    `entities` (surveys, offers, complaints, backoffice_items) loaded since
+    the last build point to. Empty when the plan came from vars (a hand-run
+    build then does not see late pointers: run it through pipelines.build). -#}
+{% macro serviq_pointed(column, entities) -%}
+    {%- set plan = serviq_incremental_plan() -%}
+    {%- if plan.pointed is none -%}
+    select cast(null as {{ dbt.type_string() }}) as {{ column }} where 1 = 0
+    {%- else -%}
+    select pointed.{{ column }}
+    from {{ plan.pointed }} as pointed
+    where pointed.entity in ('{{ entities | join("', '") }}')
+    {%- endif -%}
+{%- endmacro %}
+
 {#- A predicate on a local-date column: from serviq_recompute_from(...) on,
-    or one of the pointed days (with `pointed_expand_days` before each). -#}
+    or one of the days new rows of `pointed_entities` point to (with
+    `pointed_expand_days` before each). -#}
 {% macro serviq_in_recompute(column, lookback_days=0, end_window_days=none, pointed_expand_days=0,
-    with_complaints=false) -%}
+    with_complaints=false, pointed_entities=[]) -%}
     ({{ column }} >= {{ serviq_recompute_from(lookback_days, end_window_days, with_complaints) }}
-    {%- set days = serviq_pointed_days(pointed_expand_days) %}
+    {%- set days = serviq_pointed_days(pointed_expand_days, pointed_entities) %}
     {%- if days %}
         or {{ column }} in (
             {%- for day in days %}cast('{{ day }}' as date){{ ', ' if not loop.last }}{% endfor -%}
@@ -224,18 +264,53 @@
     {%- endif -%})
 {%- endmacro %}
 
-{#- A predicate on an episode relation: the episode spans one of the
-    pointed days (its first contact started before the end of that day and
-    its last handled contact after its start; a day of margin either side
-    for the time zone), so a survey or back-office item about one of its
-    contacts can change it. `false` when there are no pointed days. -#}
-{% macro serviq_spans_pointed_days(relation_alias) -%}
-    {%- set days = serviq_pointed_days() -%}
-    {%- if not days -%}false{%- endif -%}
-    {%- for day in days %}
-    {{ 'or ' if not loop.first }}({{ relation_alias }}.episode_started_at
-            < {{ dbt.dateadd('day', 2, "cast('" ~ day ~ "' as date)") }}
-        and {{ relation_alias }}.last_handled_started_at
-            >= {{ dbt.dateadd('day', -1, "cast('" ~ day ~ "' as date)") }})
-    {%- endfor %}
+{#- A predicate on an episode relation (fct_episodes or a model before it):
+    the episode can hold a contact that a new survey or back-office item
+    points to (same customer; the contact started between a day before the
+    episode's start and a day after its last handled contact: a margin, so
+    the test needs no member list). `false` when nothing is pointed to. -#}
+{% macro serviq_holds_pointed_contact(relation_alias) -%}
+    {%- set plan = serviq_incremental_plan() -%}
+    {%- if plan.pointed is none -%}false{%- else -%}
+    exists (
+        select 1
+        from {{ plan.pointed }} as pointed
+        where pointed.entity in ('surveys', 'backoffice_items')
+            and left(pointed.customer_id, 8) = {{ relation_alias }}.customer_ref
+            and pointed.started_at >= {{ dbt.dateadd('day', -1, relation_alias ~ '.episode_started_at') }}
+            and pointed.started_at < {{ dbt.dateadd('day', 1, relation_alias ~ '.last_handled_started_at') }}
+    )
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A predicate for a mart that sums a contact-grain model by group
+    (`columns`, each never null, e.g. day, site, queue, channel): the group
+    holds a contact that new rows of `entities` point to. Such a contact
+    keeps its group (surveys and complaints change only its counts), so the
+    mart recomputes those groups, not their whole days. -#}
+{% macro serviq_in_pointed_groups(columns, contacts_relation, entities) -%}
+    ({{ columns | join(', ') }}) in (
+        select
+            {%- for column in columns %}
+            pointed_groups.{{ column }}{{ ',' if not loop.last }}
+            {%- endfor %}
+        from {{ contacts_relation }} as pointed_groups
+        where pointed_groups.contact_id in ({{ serviq_pointed('contact_id', entities) }})
+    )
+{%- endmacro %}
+
+{#- Pre-hook of marts built by serviq_in_pointed_groups() (incremental, no
+    unique key: rows are appended after this delete). On an incremental
+    run it deletes the rows the run recomputes: every day from
+    incremental_since on and the groups new rows point into; all rows when
+    there is no plan (the model then recomputes everything). Nothing on a
+    full build. -#}
+{% macro serviq_delete_pointed_groups(columns, contacts_model, entities) -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }}
+    {%- if serviq_is_partial() %}
+    where {{ serviq_in_recompute('contact_date') }}
+        or {{ serviq_in_pointed_groups(columns, ref(contacts_model), entities) }}
+    {%- endif -%}
+    {%- endif -%}
 {%- endmacro %}

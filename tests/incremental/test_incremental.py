@@ -1,9 +1,11 @@
 """Incremental builds give exactly the marts of a full rebuild.
 
 Generated data (21 days x 600 contacts a day): days 1-20 are landed,
-ingested and built (the first build is full), except a calls file and a
-surveys file held back; then day 21 and the two held-back files (late
-data for older days) are landed, ingested and built incrementally. That
+ingested and built (the first build is full), except a calls file (day 17)
+and surveys, back-office, offers and complaints files of earlier days held
+back; then day 21 and the held-back files (late data for older days, and
+late pointers at contacts older than every new contact) are landed,
+ingested and built incrementally. That
 warehouse is copied aside and then rebuilt with `--full-refresh` (same
 folder, so dbt's partial parsing applies), and every mart and every table
 the build wrote must hold the same rows in both (sorted by every column,
@@ -35,8 +37,18 @@ DAYS = 21
 CONTACTS_PER_DAY = 600
 SEED = 5
 NEW_DAY = "2026-06-21"
-# late files: landed with the new day, for days already built
-LATE_FILES = ("calls/calls_2026-06-17.csv", "surveys/surveys_2026-06-19.csv")
+# late files: landed with the new day, for days already built; the surveys,
+# back-office items, offers and complaints of early days point at contacts
+# before the late calls file's day (17 June), so the incremental build must
+# recompute those contacts (and their customers' episodes) exactly
+LATE_FILES = (
+    "calls/calls_2026-06-17.csv",
+    "surveys/surveys_2026-06-19.csv",
+    "surveys/surveys_2026-06-08.csv",
+    "backoffice/backoffice_2026-06-06.csv",
+    "offers/offers_2026-06-10.csv",
+    "complaints/complaints_2026-06-12.csv",
+)
 COMPARED_SCHEMAS = ("marts", "intermediate")
 # the real one: the build fixture replaces it for its own builds
 FINGERPRINT = pipelines.incremental.fingerprint

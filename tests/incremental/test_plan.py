@@ -12,7 +12,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.incremental import PLAN_TABLE, BuildPlan, finish_build, plan_build
+import pipelines.incremental
+from pipelines.incremental import PLAN_TABLE, POINTED_TABLE, BuildPlan, finish_build, plan_build
 from pipelines.settings import Settings
 from tests.support import settings_for
 
@@ -22,7 +23,9 @@ create schema raw;
 create table audit.load_audit (
     load_id varchar, entity varchar, status varchar, finished_at timestamptz
 );
-create table raw.calls (call_id varchar, ivr_started_at timestamptz, _load_id varchar);
+create table raw.calls (
+    call_id varchar, ivr_started_at timestamptz, _load_id varchar, customer_id varchar
+);
 create table raw.tickets (ticket_id varchar, created_at timestamptz, _load_id varchar);
 create table raw.surveys (survey_id varchar, contact_id varchar, _load_id varchar);
 create table raw.complaints (
@@ -49,13 +52,14 @@ def built(tmp_path: Path) -> Settings:
     con.execute(DDL)
     for day in range(1, 21):
         con.execute(
-            "insert into raw.calls values (?, ?, 'first')",
-            [f"C{day:02d}", _at(f"2026-06-{day:02d}")],
+            "insert into raw.calls values (?, ?, 'first', ?)",
+            [f"C{day:02d}", _at(f"2026-06-{day:02d}"), f"C{day:02d}"],
         )
     for offset in range(61):  # 1 April - 31 May
         day = dt.date(2026, 4, 1) + dt.timedelta(days=offset)
         con.execute(
-            "insert into raw.calls values (?, ?, 'first')", [f"E{day:%m%d}", _at(day.isoformat())]
+            "insert into raw.calls values (?, ?, 'first', ?)",
+            [f"E{day:%m%d}", _at(day.isoformat()), f"E{day:%m%d}"],
         )
     _load(con, "first", "calls")
     con.close()
@@ -75,7 +79,7 @@ def test_a_new_day_and_late_rows_plan_an_incremental_build(built: Settings) -> N
     # day 21, a late call for 17 June, a survey about 5 June, a complaint
     # (received on 21 June) about the contact of 3 June
     con.execute(
-        "insert into raw.calls values ('C21', ?, 'day21'), ('C17b', ?, 'late')",
+        "insert into raw.calls values ('C21', ?, 'day21', 'C21'), ('C17b', ?, 'late', 'C17b')",
         [_at("2026-06-21"), _at("2026-06-17")],
     )
     con.execute("insert into raw.surveys values ('S1', 'C05', 'surveys21')")
@@ -108,36 +112,56 @@ def test_a_new_day_and_late_rows_plan_an_incremental_build(built: Settings) -> N
     assert again.pointed_days == [] and again.previous_end == dt.date(2026, 6, 21)
 
 
-def test_a_build_that_would_redo_most_days_runs_in_full(built: Settings) -> None:
-    """82 days of history (1 April - 21 June); a new day redoes 12-21 June
-    (10 days: the repeat window and a day before the previous end) plus one
-    day per earlier contact a new survey points to: 31 surveys about
-    April-May contacts make 41 of 82 days (50 %: still incremental), 32
-    make 42 (51 %: a full rebuild)."""
+def test_a_build_that_would_redo_most_of_the_work_runs_in_full(
+    built: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """82 contacts, one a day (1 April - 21 June), each its own customer. A
+    new day (21 June) redoes the contacts from 12 June (10: a repeat window
+    and a day before the previous end) plus each older contact a new survey
+    points to, for the `recent` and `episodes` families; the value family
+    redoes 20 April - 21 June (63: two value windows and a day before 20
+    June). With weights 0.35 / 0.5 / 0.15: 27 surveys about April contacts
+    give (0.85 x 37 + 0.15 x 63) / 82 = 49.9 % (incremental), 28 give
+    (0.85 x 38 + 9.45) / 82 = 50.9 % (a full rebuild)."""
+    monkeypatch.setattr(
+        pipelines.incremental, "FAMILY_WEIGHTS", {"recent": 0.35, "episodes": 0.5, "value": 0.15}
+    )
     con = duckdb.connect(str(built.warehouse))
-    con.execute("insert into raw.calls values ('C21', ?, 'day21')", [_at("2026-06-21")])
+    con.execute("insert into raw.calls values ('C21', ?, 'day21', 'C21')", [_at("2026-06-21")])
     _load(con, "day21", "calls")
-    april = [dt.date(2026, 4, 1) + dt.timedelta(days=n) for n in range(32)]
-    for day in april[:31]:
+    april = [dt.date(2026, 4, 1) + dt.timedelta(days=n) for n in range(28)]
+    for day in april[:27]:
         con.execute(
             "insert into raw.surveys values (?, ?, 'surveys21')", [f"S{day}", f"E{day:%m%d}"]
         )
     _load(con, "surveys21", "surveys")
     con.close()
     plan = plan_build(built, None)
-    assert (plan.mode, len(plan.pointed_days)) == ("incremental", 31)
+    assert (plan.mode, len(plan.pointed_days), plan.pointed_contacts) == ("incremental", 27, 27)
+    assert plan.estimated_share == pytest.approx((0.85 * 37 + 0.15 * 63) / 82)
+    with duckdb.connect(str(built.warehouse)) as con:
+        pointed = con.execute(
+            f"select entity, count(*), count(distinct customer_id) from {POINTED_TABLE} group by 1"
+        ).fetchall()
+    assert pointed == [("surveys", 27, 27)]
 
     con = duckdb.connect(str(built.warehouse))
-    con.execute("insert into raw.surveys values ('S32', ?, 'surveys21b')", [f"E{april[31]:%m%d}"])
+    con.execute("insert into raw.surveys values ('S28', ?, 'surveys21b')", [f"E{april[27]:%m%d}"])
     _load(con, "surveys21b", "surveys")
     con.close()
     plan = plan_build(built, None)
     assert plan.full_refresh and plan.mode == "full"
     assert plan.reason == (
-        "an incremental build would redo 42 of 82 days "
-        "(32 of them earlier days that new rows point to)"
+        "an incremental build would redo about 51% of a full build's work (38 recent or "
+        "pointed contacts, 38 in touched customers' episodes, 63 in the value window, of 82)"
     )
     assert not _plan_row_exists(built)
+    with duckdb.connect(str(built.warehouse)) as con:
+        left = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'audit' and table_name = 'dbt_build_pointed'"
+        ).fetchone()
+    assert left == (0,)
 
 
 def _plan_row_exists(settings: Settings) -> bool:
@@ -160,7 +184,7 @@ def _plan_row_exists(settings: Settings) -> bool:
 )
 def test_what_forces_a_full_build(built: Settings, change: str, reason: str) -> None:
     con = duckdb.connect(str(built.warehouse))
-    con.execute("insert into raw.calls values ('C21', ?, 'day21')", [_at("2026-06-21")])
+    con.execute("insert into raw.calls values ('C21', ?, 'day21', 'C21')", [_at("2026-06-21")])
     _load(con, "day21", "calls")
     if change == "agents":
         _load(con, "agents2", "agents")
@@ -175,7 +199,7 @@ def test_what_forces_a_full_build(built: Settings, change: str, reason: str) -> 
 
 def test_a_failed_build_is_not_remembered(built: Settings) -> None:
     con = duckdb.connect(str(built.warehouse))
-    con.execute("insert into raw.calls values ('C21', ?, 'day21')", [_at("2026-06-21")])
+    con.execute("insert into raw.calls values ('C21', ?, 'day21', 'C21')", [_at("2026-06-21")])
     _load(con, "day21", "calls")
     con.close()
     plan = plan_build(built, None)

@@ -12,12 +12,15 @@ with members as {{ cte_inlined() }} (
     where episode_id is not null
     {%- if serviq_is_partial() %}
         -- customers with a contact in the lookback (new ones, censoring near
-        -- the end), on a day new rows point to, or a back-office item still open
+        -- the end), a contact new rows point to, or a back-office item still open
         and customer_id in (
             select recent_contacts.customer_id
             from {{ ref('int_contacts_grouped_to_episodes') }} as recent_contacts
             where {{ serviq_in_recompute('recent_contacts.contact_date',
                 var('repeat_window_days'), var('repeat_window_days')) }}
+            union
+            -- customers of the contacts new surveys or back-office items point to
+            {{ serviq_pointed('customer_id', ['surveys', 'backoffice_items']) }}
             union
             select pending_contacts.customer_id
             from {{ ref('stg_serviq__backoffice_items') }} as open_items

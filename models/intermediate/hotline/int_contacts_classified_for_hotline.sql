@@ -10,14 +10,16 @@
         "var service_level_abandon_mode must be one of ignored, met, missed; got '" ~ abandon_mode ~ "'"
     ) }}
 {%- endif -%}
-{{ config(**serviq_incremental('contact_date')) }}
+{{ config(**serviq_incremental('contact_id')) }}
 with contacts as {{ cte_inlined() }} (
 
     select * from {{ ref('int_contacts_unioned') }}
     {%- if serviq_is_partial() %}
-    -- a repeat looks back repeat_window_days: read that far, keep from recompute_from()
-    where {{ serviq_in_recompute('contact_date', var('repeat_window_days'), none,
-        var('repeat_window_days') + 1) }}
+    -- a repeat looks back repeat_window_days: read that far, keep from
+    -- recompute_from(); and the older contacts new surveys or complaints
+    -- point to (their counts change, their repeat flags cannot: below)
+    where {{ serviq_in_recompute('contact_date', var('repeat_window_days')) }}
+        or contact_id in ({{ serviq_pointed('contact_id', ['surveys', 'complaints']) }})
     {%- endif %}
 
 ),
@@ -94,6 +96,20 @@ repeats as (
         ) as is_repeat
 
     from repeat_eligible
+    {%- if serviq_is_partial() %}
+    -- a pointed contact lies before every new contact, so its stored flags
+    -- hold (it was read without its repeat window, so lag() cannot tell)
+    where contact_id not in ({{ serviq_pointed('contact_id', ['surveys', 'complaints']) }})
+    union all
+    select
+        stored.contact_id,
+        stored.is_repeat_eligible,
+        stored.is_repeat
+
+    from {{ this }} as stored
+    where stored.is_repeat_eligible
+        and stored.contact_id in ({{ serviq_pointed('contact_id', ['surveys', 'complaints']) }})
+    {%- endif %}
 
 ),
 
@@ -260,6 +276,7 @@ final as (
         on classified.contact_id = surveys_per_contact.contact_id
     {%- if serviq_is_partial() %}
     where {{ serviq_in_recompute('classified.contact_date') }}
+        or classified.contact_id in ({{ serviq_pointed('contact_id', ['surveys', 'complaints']) }})
     {%- endif %}
 
 )

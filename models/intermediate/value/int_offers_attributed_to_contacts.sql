@@ -75,6 +75,8 @@ offers_joined as (
     -- complaint as far back to the acceptance; censoring likewise from the end
     where contacts.contact_id is null
         or {{ serviq_in_recompute('contacts.contact_date', 2 * var('value_window_days'), 2 * var('value_window_days'), 0, true) }}
+        -- offers loaded since the last build about older contacts
+        or offers.contact_id in ({{ serviq_pointed('contact_id', ['offers']) }})
     {%- endif %}
 
 ),

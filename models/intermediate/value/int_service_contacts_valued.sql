@@ -4,7 +4,7 @@
     and the harm check on those acceptances; censored when the contact
     started less than value_window_days before the end of the data. The
     value marts (by day and by agent) aggregate this. -#}
-{{ config(**serviq_incremental('contact_date')) }}
+{{ config(**serviq_incremental('contact_id')) }}
 with contacts as (
 
     select * from {{ ref('int_contacts_cut_at_data_end') }}
@@ -43,7 +43,8 @@ service_contacts as (
         and coalesce(cast(intents.is_sales as integer), 0) = 0
     {%- if serviq_is_partial() %}
         -- as far back as int_offers_attributed_to_contacts recomputes
-        and {{ serviq_in_recompute('contacts.contact_date', 2 * var('value_window_days'), 2 * var('value_window_days'), 0, true) }}
+        and ({{ serviq_in_recompute('contacts.contact_date', 2 * var('value_window_days'), 2 * var('value_window_days'), 0, true) }}
+            or contacts.contact_id in ({{ serviq_pointed('contact_id', ['offers']) }}))
     {%- endif %}
 
 ),

@@ -31,7 +31,7 @@ with episodes as (
     {%- if serviq_is_partial() %}
     -- the episode days, and the value models' lookback (the longest)
     where {{ serviq_in_episode_days('episode_date') }}
-        or {{ serviq_in_recompute('episode_date', 2 * var('value_window_days'), 2 * var('value_window_days'), 0, true) }}
+        or {{ serviq_in_recompute('episode_date', 2 * var('value_window_days'), 2 * var('value_window_days'), 0, true, ['offers']) }}
     {%- endif %}
 
 ),
@@ -42,7 +42,7 @@ proactive_flagged as (
     {%- if serviq_is_partial() %}
     -- the episode days, and the value models' lookback (the longest)
     where {{ serviq_in_episode_days('contact_date') }}
-        or {{ serviq_in_recompute('contact_date', 2 * var('value_window_days'), 2 * var('value_window_days'), 0, true) }}
+        or {{ serviq_in_recompute('contact_date', 2 * var('value_window_days'), 2 * var('value_window_days'), 0, true, ['offers']) }}
     {%- endif %}
 
 ),
@@ -53,7 +53,7 @@ contacts_valued as (
     {%- if serviq_is_partial() %}
     -- the episode days, and the value models' lookback (the longest)
     where {{ serviq_in_episode_days('contact_date') }}
-        or {{ serviq_in_recompute('contact_date', 2 * var('value_window_days'), 2 * var('value_window_days'), 0, true) }}
+        or {{ serviq_in_recompute('contact_date', 2 * var('value_window_days'), 2 * var('value_window_days'), 0, true, ['offers']) }}
     {%- endif %}
 
 ),

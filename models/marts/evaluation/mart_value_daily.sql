@@ -17,7 +17,7 @@ with contacts_valued as (
 
     select * from {{ ref('int_service_contacts_valued') }}
     {%- if serviq_is_partial() %}
-    where {{ serviq_in_recompute('contact_date', 2 * var('value_window_days'), 2 * var('value_window_days'), 0, true) }}
+    where {{ serviq_in_recompute('contact_date', 2 * var('value_window_days'), 2 * var('value_window_days'), 0, true, ['offers']) }}
     {%- endif %}
 
 ),

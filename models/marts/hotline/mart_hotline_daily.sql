@@ -3,12 +3,16 @@
     the exports read this, never the contact grain. Every rate is stored as
     numerator and denominator (macros/hotline/hotline_measures.sql) so a
     week, a month or any filter combination re-aggregates exactly. -#}
-{{ config(**serviq_incremental('contact_date')) }}
+{{ config(**serviq_incremental(none)) }}
+{#- recomputes from incremental_since and the groups holding a contact a new
+    survey or complaint points to; the pre-hook deletes those rows first -#}
+{{ config(pre_hook="{{ serviq_delete_pointed_groups(['contact_date', 'site_code', 'queue', 'channel', 'intent', 'team', 'work_mode'], 'int_contacts_classified_for_hotline', ['surveys', 'complaints']) }}") }}
 with contacts as (
 
     select * from {{ ref('int_contacts_classified_for_hotline') }}
     {%- if serviq_is_partial() %}
     where {{ serviq_in_recompute('contact_date') }}
+        or {{ serviq_in_pointed_groups(['contact_date', 'site_code', 'queue', 'channel', 'intent', 'team', 'work_mode'], ref('int_contacts_classified_for_hotline'), ['surveys', 'complaints']) }}
     {%- endif %}
 
 ),

@@ -2,12 +2,16 @@
     queue and channel: offered, answered, abandoned, service level, ASA and
     handle time for the hour-by-weekday heat map and interval staffing
     views. interval_index 0 = 00:00-00:30 ... 47 = 23:30-24:00. -#}
-{{ config(**serviq_incremental('contact_date')) }}
+{{ config(**serviq_incremental(none)) }}
+{#- recomputes from incremental_since and the groups holding a contact a new
+    survey or complaint points to; the pre-hook deletes those rows first -#}
+{{ config(pre_hook="{{ serviq_delete_pointed_groups(['contact_date', 'interval_index', 'site_code', 'queue', 'channel'], 'int_contacts_classified_for_hotline', ['surveys', 'complaints']) }}") }}
 with contacts as (
 
     select * from {{ ref('int_contacts_classified_for_hotline') }}
     {%- if serviq_is_partial() %}
     where {{ serviq_in_recompute('contact_date') }}
+        or {{ serviq_in_pointed_groups(['contact_date', 'interval_index', 'site_code', 'queue', 'channel'], ref('int_contacts_classified_for_hotline'), ['surveys', 'complaints']) }}
     {%- endif %}
 
 ),
