@@ -10,8 +10,12 @@ build's wall time against the full build's.
 
 Standalone: `python -m pipelines.bench_incremental --days 365
 --contacts-per-day 3000 --work DIR` generates, ingests and builds the N
-days (full), then times the new day. Benchmarks print figures; nothing
-here is asserted.
+days (full), then times the new day, and prints each stage's wall and CPU
+seconds (user + sys of the child) and the load average. `--generated DIR`
+keeps the generated landing there for the next run (same data for an old /
+new comparison); `--code DIR` runs the stages from another checkout of the
+project (e.g. a `git worktree` of an older commit). Benchmarks print
+figures; nothing here is asserted.
 """
 
 from __future__ import annotations
@@ -22,12 +26,15 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 from pipelines.bench import StageResult, run_child, serviq
+
+STAGE_CPU: dict[str, float] = {}  # CPU seconds (user + sys) of the standalone run's stages
 
 DATED = re.compile(r"(\d{4}-\d{2}-\d{2})")
 
@@ -93,6 +100,39 @@ def last_build_mode(warehouse: Path) -> str:
     return f"ran {mode}" if mode else "no build recorded"
 
 
+def _run_timed(stage: str, args: list[str], env: dict[str, str], code: Path | None) -> StageResult:
+    """run_child with the child's CPU seconds, from checkout `code` (default: this one)."""
+    start = time.perf_counter()
+    proc = subprocess.run(
+        serviq(*args), env=env, cwd=code, capture_output=True, text=True, check=False
+    )
+    wall = time.perf_counter() - start
+    STAGE_CPU[stage] = _children_cpu() - sum(STAGE_CPU.values())
+    lines = (proc.stderr or "").strip().splitlines()
+    result = StageResult(
+        stage=stage,
+        wall_seconds=wall,
+        peak_rss_mib=0.0,
+        ok=proc.returncode == 0,
+        detail=(lines[-1] if lines else "") if proc.returncode else "",
+    )
+    said = [line for line in (proc.stdout + proc.stderr).splitlines() if "nodes passed" in line]
+    if said and proc.returncode == 0:
+        result.detail = said[-1].strip()
+    return result
+
+
+def _children_cpu() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _load() -> str:
+    return Path("/proc/loadavg").read_text(encoding="utf-8").split(" ", 3)[:3].__str__()
+
+
 def main(argv: list[str] | None = None) -> int:
     from pipelines.generate import GeneratorParams, generate
 
@@ -102,6 +142,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--work", help="working folder (default: a temporary folder)")
     parser.add_argument("--json", help="also write the figures as JSON to this file")
+    parser.add_argument("--generated", help="generated landing kept here and reused if present")
+    parser.add_argument("--code", help="checkout of the project the stages run from")
     args = parser.parse_args(argv)
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="serviq-bench-inc-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -118,17 +160,35 @@ def main(argv: list[str] | None = None) -> int:
     params = GeneratorParams(
         days=args.days + 1, contacts_per_day=args.contacts_per_day, seed=args.seed
     )
-    generate(params, work / "landing")
+    generated = Path(args.generated) if args.generated else None
+    if generated is None or not generated.exists():
+        generate(params, generated or work / "landing")
+    if generated is not None:
+        shutil.copytree(generated, work / "landing")
+    code = Path(args.code).resolve() if args.code else None
+    STAGE_CPU["(before)"] = _children_cpu()  # e.g. the generator's own children
     day = hold_back_last_day(work / "landing", work / "next_day")
-    stages = [run_child("ingest", serviq("ingest"), env)]
+    loads = [_load()]
+    stages = [_run_timed("ingest", ["ingest"], env, code)]
     print("bench: full build ...", file=sys.stderr)
-    stages.append(run_child("build", serviq("build"), env))
+    stages.append(_run_timed("build", ["build"], env, code))
+    loads.append(_load())
     if all(stage.ok for stage in stages):
         print(f"bench: one more day ({day}) ...", file=sys.stderr)
-        stages += run_incremental_stage(work, env, work / "next_day", stages[1].wall_seconds)
+        land_held(work / "next_day", work / "landing")
+        stages.append(_run_timed("ingest+1d", ["ingest"], env, code))
+        if stages[-1].ok:
+            stages.append(_run_timed("build+1d", ["build"], env, code))
+            stages[-1].detail += f"; {last_build_mode(work / 'warehouse.duckdb')}"
+        loads.append(_load())
     for stage in stages:
         status = "ok" if stage.ok else "FAILED"
-        print(f"{stage.stage:<10} {stage.wall_seconds:>8.1f} s  {status}  {stage.detail}")
+        cpu = STAGE_CPU.get(stage.stage, 0.0)
+        print(
+            f"{stage.stage:<10} {stage.wall_seconds:>8.1f} s wall {cpu:>8.1f} s CPU"
+            f"  {status}  {stage.detail}"
+        )
+    print(f"load average (1/5/15 min) at start, after the full build, at the end: {loads}")
     if args.json:
         figures = {
             "days": args.days,
@@ -136,6 +196,8 @@ def main(argv: list[str] | None = None) -> int:
             "new_day": day,
             "measured_at": dt.datetime.now(dt.UTC).isoformat(),
             "stages": {s.stage: s.wall_seconds for s in stages},
+            "cpu_seconds": dict(STAGE_CPU),
+            "load": loads,
         }
         Path(args.json).write_text(json.dumps(figures, indent=2), encoding="utf-8")
     return 0 if all(stage.ok for stage in stages) else 1

@@ -120,12 +120,12 @@ def test_a_build_that_would_redo_most_of_the_work_runs_in_full(
     and a day before the previous end) plus each older contact a new survey
     points to, for the `recent` and `episodes` families; the value family
     redoes 20 April - 21 June (63: two value windows and a day before 20
-    June). With weights 0.35 / 0.5 / 0.15: 27 surveys about April contacts
+    June). With weights 0.35 / 0.5 / 0.15 and a limit of 50 %: 27 surveys about April contacts
     give (0.85 x 37 + 0.15 x 63) / 82 = 49.9 % (incremental), 28 give
     (0.85 x 38 + 9.45) / 82 = 50.9 % (a full rebuild)."""
-    monkeypatch.setattr(
-        pipelines.incremental, "FAMILY_WEIGHTS", {"recent": 0.35, "episodes": 0.5, "value": 0.15}
-    )
+    weights = {"recent": 0.35, "episodes": 0.5, "value": 0.15}
+    monkeypatch.setattr(pipelines.incremental, "FAMILY_WEIGHTS", weights)
+    monkeypatch.setattr(pipelines.incremental, "MAX_RECOMPUTE_SHARE", 0.5)
     con = duckdb.connect(str(built.warehouse))
     con.execute("insert into raw.calls values ('C21', ?, 'day21', 'C21')", [_at("2026-06-21")])
     _load(con, "day21", "calls")
