@@ -211,11 +211,18 @@ class KeyIndex:
     def candidates(self, rows: pl.DataFrame, hashes: np.ndarray | None = None) -> np.ndarray:
         """Boolean mask: rows whose key hash is already present (`hashes`: of `rows`)."""
         probe = self.hashes(rows) if hashes is None else hashes
-        hit = np.zeros(len(probe), dtype=bool)
+        # sorted needles: each binary search starts from the last one's place,
+        # so the runs (tens of MB at 10M contacts) are walked in order instead
+        # of at random (60k probes in 6.5M keys: ~140 -> ~40 ms)
+        order = np.argsort(probe, kind="stable")
+        needles = probe[order]
+        found = np.zeros(len(needles), dtype=bool)
         for run in self._runs:  # never empty: `add` keeps no empty run
-            pos = np.searchsorted(run, probe)
+            pos = np.searchsorted(run, needles)
             pos[pos == len(run)] = 0
-            hit |= run[pos] == probe
+            found |= run[pos] == needles
+        hit = np.empty_like(found)
+        hit[order] = found
         return hit
 
     def add(self, rows: pl.DataFrame, hashes: np.ndarray | None = None) -> None:

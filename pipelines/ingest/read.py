@@ -246,7 +246,7 @@ def _read_clean(utf8: bytes, mapping: EntityMapping) -> ReadResult | None:
         or body.startswith(_BOM)
         or _BLANK_FIRST.match(body)
         or _BLANK_LINE.search(body + b"\n")
-        or body.count(b"\r") != body.count(b"\r\n")
+        or (b"\r" in body and body.count(b"\r") != body.count(b"\r\n"))  # (a scan, not two counts)
     ):
         return None
     rows = body.count(b"\n") + 1

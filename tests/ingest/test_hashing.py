@@ -68,3 +68,14 @@ def test_key_index_finds_exactly_the_keys_added(tmp_path: Path) -> None:
     assert index.candidates(frame).tolist() == [True, True, False]
     late = pl.DataFrame({"agent_id": ["c"], "shift_date": [date(2026, 6, 20)]})
     assert index.candidates(late).tolist() == [True]
+    # probes are searched in sorted order: each answer must come back to its own row
+    many = pl.DataFrame(
+        {
+            "agent_id": [f"x{n % 97}" for n in range(2000)],
+            "shift_date": [date(2026, 1, 1) + timedelta(n % 301) for n in range(2000)],
+        }
+    ).unique(maintain_order=True)
+    index.add(many[::3])
+    shuffled = many.sample(fraction=1.0, shuffle=True, seed=7)
+    loaded = set(many[::3].iter_rows())
+    assert index.candidates(shuffled).tolist() == [r in loaded for r in shuffled.iter_rows()]
