@@ -9,8 +9,10 @@
       the agent mart: two value windows before the earliest new day or
       complaint and the previous end; the others: one repeat window), by
       the first of contact_date, episode_date, period_start_date documented
-      for the model (null dates kept). Older days an episode mart rewrote
-      (an extended old episode) are not re-tested.
+      for the model (null dates kept), and the older contacts new rows
+      point to (audit.dbt_build_pointed) in models with a contact_id. Older
+      days an episode or hotline mart rewrote (an extended old episode, a
+      group holding a pointed contact) are not re-tested.
     Tables rebuilt whole, and singular tests, are tested whole; full
     builds test everything. -#}
 {% macro default__get_where_subquery(relation) -%}
@@ -62,10 +64,16 @@
         'int_offers_attributed_to_contacts', 'int_service_contacts_valued',
         'mart_value_daily', 'mart_evaluation_agent_daily') -%}
     {%- set lookback = 2 * var('value_window_days') if valued else var('repeat_window_days') -%}
+    {#- and the older contacts new rows point to, where the model has them -#}
+    {%- set pointed = '' -%}
+    {%- if plan.pointed is not none and 'contact_id' in node.columns -%}
+        {%- set pointed = ' or contact_id in (select pointed.contact_id from '
+            ~ plan.pointed ~ ' as pointed)' -%}
+    {%- endif -%}
     {%- for column in ['contact_date', 'episode_date', 'period_start_date'] -%}
         {%- if column in node.columns -%}
             {{ return('(' ~ column ~ ' is null or ' ~ column ~ ' >= '
-                ~ serviq_recompute_from(lookback, lookback, valued) ~ ')') }}
+                ~ serviq_recompute_from(lookback, lookback, valued) ~ pointed ~ ')') }}
         {%- endif -%}
     {%- endfor -%}
     {{ return('') }}
