@@ -22,7 +22,6 @@ import datetime as dt
 import functools
 import itertools
 import os
-import re
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -423,7 +422,14 @@ def _cuts(
     Returns set -> Result with the set's columns then every measure (unsorted).
     """
     keys = list(dict.fromkeys(column for group in sets for column in group))
-    result = _run(table, _cuts_body(keys, measures, sets), filters, date_col)
+    grouping = f"grouping({', '.join(keys)}) as grouping_id, {', '.join(keys)}, " if keys else ""
+    listed = ", ".join(f"({', '.join(group)})" for group in sets)
+    result = _run(
+        table,
+        f"select {grouping}{measures} from src group by grouping sets ({listed})",
+        filters,
+        date_col,
+    )
     if result.error:
         # a mart changed shape: each grouping alone, so only the parts that
         # need a dropped column say so
@@ -432,69 +438,12 @@ def _cuts(
         return {group: result for group in sets}
     cut: dict[tuple[str, ...], Result] = {}
     for group in sets:
-        frame = result.frame.filter(pl.col("grouping_id") == _grouping_bits(keys, group)).drop(
+        bits = sum(1 << (len(keys) - 1 - i) for i, key in enumerate(keys) if key not in group)
+        frame = result.frame.filter(pl.col("grouping_id") == bits).drop(
             "grouping_id", *(key for key in keys if key not in group)
         )
         cut[group] = replace(result, frame=frame)
     return cut
-
-
-def _grouping_bits(keys: Sequence[str], group: Sequence[str]) -> int:
-    """`grouping(<keys>)` of the rows of one grouping set: a bit set per key left out."""
-    return sum(1 << (len(keys) - 1 - i) for i, key in enumerate(keys) if key not in group)
-
-
-_SUM_OF_COLUMN = re.compile(r"\bsum\(\s*(\w+)\s*\)", re.IGNORECASE)
-_CALL = re.compile(r"\b(\w+)\s*\(")
-# functions a re-aggregable measure may apply to its sums (none of them aggregates)
-_SCALAR_CALLS = frozenset({"sum", "nullif", "coalesce", "cast"})
-
-
-def _summed_columns(measures: str) -> list[str] | None:
-    """The columns `measures` sums when its only aggregates are `sum(<column>)`, else None."""
-    calls = [name.lower() for name in _CALL.findall(measures)]
-    summed = _SUM_OF_COLUMN.findall(measures)
-    if set(calls) - _SCALAR_CALLS or calls.count("sum") != len(summed):
-        return None
-    return list(dict.fromkeys(summed))
-
-
-def _cuts_body(
-    keys: Sequence[str], measures: str, sets: Sequence[tuple[str, ...]], source: str = "src"
-) -> str:
-    """The SQL of `_cuts`: every grouping set of `sets`, tagged with its grouping() id.
-
-    When the measures are ratios of plain sums, a set contained in a larger
-    one (the totals in the daily series, the sites in the days x sites) is
-    rolled up from that set's sums instead of being aggregated from the
-    mart again: the mart is aggregated once per *largest* set only, into
-    the (few hundred) rows of `summed`, and the measures are evaluated on
-    those. Integer sums are exact either way; a double sum may differ in its
-    last bit (summation order, as between two runs of one parallel sum).
-    """
-    listed = ", ".join(f"({', '.join(group)})" for group in sets)
-    grouping = f"grouping({', '.join(keys)}) as grouping_id, {', '.join(keys)}, " if keys else ""
-    plain = f"select {grouping}{measures} from {source} group by grouping sets ({listed})"
-    summed = _summed_columns(measures)
-    largest = [group for group in sets if not any(set(group) < set(other) for other in sets)]
-    if not keys or summed is None or len(largest) == len(sets):
-        return plain
-    sums = ", ".join(f"sum({column}) as {column}" for column in summed)
-    largest_listed = ", ".join(f"({', '.join(group)})" for group in largest)
-    parts = []
-    for group in sets:
-        parent = min((other for other in largest if set(group) <= set(other)), key=len)
-        columns_sql = ", ".join(key if key in group else f"null as {key}" for key in keys)
-        group_by = f"group by {', '.join(group)}" if group else ""
-        parts.append(
-            f"select {_grouping_bits(keys, group)} as grouping_id, {columns_sql}, {measures} "
-            f"from summed where grouping_id = {_grouping_bits(keys, parent)} {group_by}"
-        )
-    union = "\nunion all\n".join(parts)
-    return (
-        f", summed as materialized (select {grouping}{sums} from {source} "
-        f"group by grouping sets ({largest_listed}))\n{union}"
-    )
 
 
 def _one_cut(
@@ -1017,11 +966,10 @@ def _metric_sums(
         )
         week = f"cast(date_trunc('week', {date_col}) as date)"
         if weekly and totals:
-            body = _cuts_body(
-                ["scorecard_week"],
-                sums,
-                [("scorecard_week",), ()],
-                source=f"(select *, {week} as scorecard_week from src) as weeks",
+            body = (
+                "select grouping(scorecard_week) as grouping_id, scorecard_week as period, "
+                f"{sums} from (select *, {week} as scorecard_week from src) as weeks "
+                "group by grouping sets ((scorecard_week), ())"
             )
         elif weekly:
             body = f"select {week} as period, {sums} from src group by 1 order by 1"
@@ -1035,8 +983,6 @@ def _metric_sums(
             restricted += [code for code, _source in sources]
             continue
         frame = result.frame
-        if weekly and totals:
-            frame = frame.rename({"scorecard_week": "period"})
         parts: list[tuple[list[pl.DataFrame], pl.DataFrame, list[str]]] = []
         if weekly and totals:
             parts.append(
