@@ -8,7 +8,9 @@
 {#- A view: a row per contact carrying the end would be rewritten whole by
     every build; readers join the one-row end instead (DECISIONLOG). -#}
 {{ config(materialized='view') }}
-with contacts as (
+-- inlined: both readers (the max and the join) scan only the columns they
+-- need; stored, every reader of this view copied all of int_contacts_unioned
+with contacts as {{ cte_inlined() }} (
 
     select * from {{ ref('int_contacts_unioned') }}
 
