@@ -80,3 +80,51 @@ def test_json_lines_without_blank_lines_are_numbered_by_line() -> None:
         {"_line": 2, "id": "b"},
     ]
     assert frame.schema["n"] == pl.String
+
+
+BYTES = st.sampled_from(
+    [b"a", b"1", b" ", b",", b"\r", b"\n", b'"', b"\xff", b"\xc3\xa9", b"\xed\xa0\x80"]
+)
+JSON_BYTES = st.sampled_from(
+    [b'{"id": "a", "n": 1}', b'{"id": "\xff", "n": 2}', b'{"id": "\xc3\xa9"}', b"", b" ", b"{bad"]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    csv_body=st.lists(BYTES, max_size=24).map(b"".join),
+    json_lines=st.lists(JSON_BYTES, min_size=1, max_size=6),
+    bom=st.booleans(),
+)
+def test_reading_undecoded_bytes_matches_decoding_first(
+    csv_body: bytes, json_lines: list[bytes], bom: bool
+) -> None:
+    """Polars reads clean UTF-8 files from their bytes; any byte it would refuse
+    (or any doubt) sends the file to the decoding paths, with the same result."""
+    import tempfile
+    from pathlib import Path
+
+    jsonl = load_mapping(builtin_mapping()).entities["tickets"]
+    assert jsonl.format == "jsonl"
+    prefix = b"\xef\xbb\xbf" if bom else b""
+    cases = [
+        (MAPPING, prefix + b"a,b,c\n" + csv_body),
+        (jsonl, prefix + b"\n".join(json_lines)),
+    ]
+    with tempfile.TemporaryDirectory() as folder:
+        for mapping, data in cases:
+            path = Path(folder) / "f"
+            path.write_bytes(data)
+            fast = _outcome(lambda: read._read_source(path, mapping))  # noqa: B023
+            with pytest.MonkeyPatch.context() as patched:
+                patched.setattr(read, "_read_undecoded", lambda _data, _mapping: None)
+                slow = _outcome(lambda: read._read_source(path, mapping))  # noqa: B023
+            assert fast == slow
+
+
+def test_a_clean_utf8_file_is_read_without_decoding_it() -> None:
+    data = "a,b,c\n1,é,3\n".encode()
+    result = read._read_undecoded(data, MAPPING)
+    assert result is not None
+    assert result.frame.to_dicts() == [{"_line": 2, "a": "1", "b": "é", "c": "3"}]
+    assert read._read_undecoded(data.replace("é".encode(), b"\xff"), MAPPING) is None
