@@ -19,19 +19,36 @@ with contacts as {{ cte_inlined() }} (
 
 ),
 
+proactive_pairs as (
+
+    -- only a customer and intent with a proactive contact needs the walk
+    -- (a window partition is never read otherwise): about an eighth of the
+    -- contacts at 3M, and a semi-join is cheaper than sorting the rest
+    select distinct
+        customer_id,
+        intent
+
+    from contacts
+    where initiated_by = 'company'
+        and customer_id is not null
+        and intent is not null
+
+),
+
 timeline as (
 
     select
-        contact_id,
-        customer_id,
-        intent,
-        started_at,
-        initiated_by = 'company' as is_proactive,
-        case when initiated_by = 'company' then 0 else 1 end as tie_order
+        contacts.contact_id,
+        contacts.customer_id,
+        contacts.intent,
+        contacts.started_at,
+        contacts.initiated_by = 'company' as is_proactive,
+        case when contacts.initiated_by = 'company' then 0 else 1 end as tie_order
 
     from contacts
-    where customer_id is not null
-        and intent is not null
+    inner join proactive_pairs
+        on contacts.customer_id = proactive_pairs.customer_id
+        and contacts.intent = proactive_pairs.intent
 
 ),
 
