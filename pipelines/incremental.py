@@ -62,6 +62,7 @@ create table if not exists {STATE_TABLE} (
 """
 PLAN_TABLE = "audit.dbt_build_plan"
 POINTED_TABLE = "audit.dbt_build_pointed"
+EPISODE_FROM_TABLE = "audit.dbt_build_episode_from"
 INCREMENTAL_VARS = (
     "incremental_since",
     "incremental_previous_end",
@@ -80,8 +81,9 @@ MAX_RECOMPUTE_SHARE = 0.7
 # Share of a full build's model time per family of models (dbt run_results
 # of a full build; see DECISIONLOG), and what each family recomputes
 # incrementally: `recent` = contacts from a repeat window before the earlier
-# of since and the previous end, plus pointed contacts; `episodes` = every
-# contact of a customer with a recent or pointed contact; `value` = contacts
+# of since and the previous end, plus pointed contacts; `episodes` = the
+# contacts of the customers whose episodes can change, from the instant
+# their episodes are recomputed from (_write_episode_from); `value` = contacts
 # from two value windows back (and offers' pointed ones); `whole` = tables
 # rebuilt whole on every build (back office, workforce, continuity,
 # dashboard marts): always all of it.
@@ -116,6 +118,7 @@ class BuildPlan:
     complaints_since: dt.date | None = None
     pointed_days: list[dt.date] = field(default_factory=list)
     pointed_contacts: int = 0
+    episode_customers: int = 0  # customers whose later episodes are recomputed
     estimated_share: float | None = None  # estimated work / a full build's
     dbt_vars: dict[str, Any] = field(default_factory=dict)  # none yet: the plan is a table
 
@@ -256,6 +259,7 @@ def plan_build(
             plan.previous_end, plan.loads_after = previous_end, watermark
             _set_days(plan, touched)
             _write_pointed(con, plan, raw, contacts, settings.timezone)
+            _write_episode_from(con, plan, settings, dbt_vars, raw, contacts)
             _rebuild_when_most_work_redone(con, plan, settings, dbt_vars, contacts)
         return plan
     finally:
@@ -316,6 +320,86 @@ def _write_pointed(
     plan.pointed_contacts = int(found[0]) if found else 0
 
 
+def _write_episode_from(
+    con: duckdb.DuckDBPyConnection,
+    plan: BuildPlan,
+    settings: Settings,
+    dbt_vars: Mapping[str, Any] | None,
+    raw: set[str],
+    contacts: str,
+) -> None:
+    """Per customer whose episodes can change, the instant to recompute them from.
+
+    An episode can change when one of its contacts is new or in the end
+    window (from a repeat window and a day before the earlier of since and
+    the previous end: censoring), a new survey or back-office item points to
+    one (its CES, hand-offs, resolution), or one has a back-office item
+    still open (resolved at the end of the data). From the customer's
+    earliest such contact, the instant is the start of the latest contact
+    of the customer at or before it with no contact of the customer in the
+    repeat window and a day before it (or the first contact). A handled
+    contact repeats one at most a repeat window earlier and an attempt joins
+    a handled contact at most a repeat window later, so no episode has
+    contacts on both sides of that instant, in the stored data or the new.
+    Every contact with a customer counts, whatever its role (more contacts
+    only make the gap rarer, never wrong).
+    """
+    assert plan.since is not None and plan.previous_end is not None
+    window = int({**_project_vars(settings), **(dbt_vars or {})}["repeat_window_days"])
+    first = min(plan.since, plan.previous_end) - dt.timedelta(days=window + 1)
+    open_items = (
+        "union all select contacts.customer_id, contacts.started_at "
+        "from raw.backoffice_items as items inner join contacts "
+        "on items.source_contact_id = contacts.contact_id where items.completed_at is null"
+        if "backoffice_items" in raw and "completed_at" in _columns(con, "raw", "backoffice_items")
+        else ""
+    )
+    con.execute(f"drop table if exists {EPISODE_FROM_TABLE}")
+    con.execute(
+        f"""
+        create table {EPISODE_FROM_TABLE} as
+        with contacts as (
+            select contact_id, customer_id, started_at
+            from ({contacts})
+            where customer_id is not null
+        ),
+        changing as (
+            select customer_id, started_at from contacts
+            where cast(timezone($tz, started_at) as date) >= $first
+            union all
+            select customer_id, started_at from {POINTED_TABLE}
+            where entity in ('surveys', 'backoffice_items') and customer_id is not null
+            {open_items}
+        ),
+        concerned as (
+            select customer_id, min(started_at) as changing_from_at
+            from changing
+            group by customer_id
+        ),
+        history as (
+            select
+                contacts.customer_id,
+                contacts.started_at,
+                concerned.changing_from_at,
+                lag(contacts.started_at) over (
+                    partition by contacts.customer_id order by contacts.started_at
+                ) as previous_started_at
+            from contacts
+            inner join concerned on contacts.customer_id = concerned.customer_id
+            where contacts.started_at <= concerned.changing_from_at
+        )
+        select customer_id, max(started_at) as recompute_from_at
+        from history
+        where previous_started_at is null
+            or epoch(started_at) - epoch(previous_started_at) > $gap_seconds
+        group by customer_id
+        """,
+        {"tz": settings.timezone, "first": first, "gap_seconds": (window + 1) * 86400},
+    )
+    found = con.execute(f"select count(*) from {EPISODE_FROM_TABLE}").fetchone()
+    plan.episode_customers = int(found[0]) if found else 0
+
+
 def _rebuild_when_most_work_redone(
     con: duckdb.DuckDBPyConnection,
     plan: BuildPlan,
@@ -328,9 +412,9 @@ def _rebuild_when_most_work_redone(
     The work of each family of models (FAMILY_WEIGHTS) is taken to grow with
     the contacts it recomputes: `recent` the contacts from a repeat window
     before the earlier of since and the previous end, plus the contacts new
-    surveys and complaints point to; `episodes` every contact of the
-    customers with such a recent contact or a contact new surveys or
-    back-office items point to; `value` the contacts from two value windows
+    surveys and complaints point to; `episodes` the contacts of each
+    customer in audit.dbt_build_episode_from from its instant on (and the
+    recent ones without a customer); `value` the contacts from two value windows
     back (and those new offers point to); `whole` is rebuilt whole either
     way. Above MAX_RECOMPUTE_SHARE of a full build the incremental build is
     not worth its delete+insert overhead (at 3M contacts over 60 days a
@@ -350,21 +434,19 @@ def _rebuild_when_most_work_redone(
     row = con.execute(
         f"""
         with contacts as (
-            select contact_id, customer_id, cast(timezone($tz, started_at) as date) as contact_date
+            select
+                contact_id,
+                customer_id,
+                started_at,
+                cast(timezone($tz, started_at) as date) as contact_date
             from ({contacts})
-        ),
-        touched_customers as (
-            select customer_id from contacts where contact_date >= $first
-            union
-            select customer_id from {POINTED_TABLE}
-            where entity in ('surveys', 'backoffice_items')
         )
         select
             count(*),
             count(*) filter (where contact_date >= $first),
             count(*) filter (
-                where customer_id in (select customer_id from touched_customers)
-                    or (customer_id is null and contact_date >= $first)
+                where episode_from.customer_id is not null
+                    or (contacts.customer_id is null and contact_date >= $first)
             ),
             count(*) filter (where contact_date >= $value_first),
             (select count(distinct contact_id) from {POINTED_TABLE}
@@ -372,6 +454,9 @@ def _rebuild_when_most_work_redone(
             (select count(distinct contact_id) from {POINTED_TABLE}
              where entity = 'offers' and contact_date < $value_first)
         from contacts
+        left join {EPISODE_FROM_TABLE} as episode_from
+            on contacts.customer_id = episode_from.customer_id
+            and contacts.started_at >= episode_from.recompute_from_at
         """,
         {"tz": settings.timezone, "first": first, "value_first": value_first},
     ).fetchone()
@@ -410,6 +495,7 @@ def _write_plan(con: duckdb.DuckDBPyConnection, plan: BuildPlan) -> None:
     con.execute(f"drop table if exists {PLAN_TABLE}")
     if plan.full_refresh or plan.since is None:
         con.execute(f"drop table if exists {POINTED_TABLE}")
+        con.execute(f"drop table if exists {EPISODE_FROM_TABLE}")
         return
     con.execute(
         f"create table {PLAN_TABLE} as select cast(? as date) as incremental_since, "
@@ -444,6 +530,7 @@ def finish_build(settings: Settings, plan: BuildPlan, succeeded: bool) -> None:
     try:
         con.execute(f"drop table if exists {PLAN_TABLE}")
         con.execute(f"drop table if exists {POINTED_TABLE}")
+        con.execute(f"drop table if exists {EPISODE_FROM_TABLE}")
         if not succeeded:
             return
         con.execute(STATE_DDL)

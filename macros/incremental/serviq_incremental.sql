@@ -44,6 +44,7 @@
         'complaints_since': var('incremental_complaints_since', none),
         'pointed_days': var('incremental_pointed_days', ''),
         'pointed': none,
+        'episode_from': none,
     } -%}
     {#- read once per dbt invocation: kept in the graph dict all nodes share -#}
     {%- set cached = graph.get('serviq_incremental_plan', {}) if execute else {} -%}
@@ -66,6 +67,9 @@
             {#- the contacts new rows point to (pipelines/incremental.py) -#}
             {%- do plan.update({'pointed': adapter.get_relation(
                 database=target.database, schema='audit', identifier='dbt_build_pointed')}) -%}
+            {#- per customer, the instant its episodes are recomputed from -#}
+            {%- do plan.update({'episode_from': adapter.get_relation(
+                database=target.database, schema='audit', identifier='dbt_build_episode_from')}) -%}
         {%- endif -%}
         {%- do graph.update({
             'serviq_incremental_plan': {'invocation_id': invocation_id, 'plan': plan},
@@ -126,31 +130,80 @@
     {{ serviq_recompute_from(var('repeat_window_days'), var('repeat_window_days')) }}
 {%- endmacro %}
 
-{#- The customers whose episode rows can change, as a subquery of customer
-    ids, read from an episode relation that is already current: those with
-    an episode whose last handled contact started on or after
-    serviq_episode_recompute_from() (a changed episode always has a handled
-    contact after the new row, or is censored near the end), those with
-    an episode whose resolution is pending (it is the end of the data), and
-    the customers of contacts that new surveys or back-office items point to
-    (their CES answers, hand-offs and resolution). -#}
-{% macro serviq_episode_customers(episodes_relation) -%}
-    select changed_episodes.customer_id
-    from {{ episodes_relation }} as changed_episodes
-    where changed_episodes.is_resolution_pending
-        or changed_episodes.last_handled_started_at
-            >= {{ dbt.dateadd('day', -1, serviq_episode_recompute_from()) }}
-    union
-    {{ serviq_pointed('customer_id', ['surveys', 'backoffice_items']) }}
+{#- True when this run recomputes the episodes of some customers only, each
+    from its own instant (audit.dbt_build_episode_from, written by
+    pipelines/incremental.py): no episode has contacts on both sides of that
+    instant, so the contacts and episodes from it on are regrouped and
+    reassembled from their own rows and the older ones stay as stored. A
+    hand-run build with the vars and no plan table recomputes every episode
+    (exact, slower). -#}
+{% macro serviq_episodes_partial() -%}
+    {{ return(serviq_is_partial() and serviq_incremental_plan().episode_from is not none) }}
+{%- endmacro %}
+
+{#- The instant each concerned customer's episodes are recomputed from, as a
+    relation (customer_id, recompute_from_at); with `by_ref`, per 8-character
+    customer_ref the earliest instant of its customers (fct_episodes has
+    only the ref: a customer sharing it is re-read from its current rows). -#}
+{% macro serviq_episode_from(by_ref=false) -%}
+    {%- set relation = serviq_incremental_plan().episode_from -%}
+    {%- if by_ref -%}
+    (select left(by_customer.customer_id, 8) as customer_ref,
+        min(by_customer.recompute_from_at) as recompute_from_at
+    from {{ relation }} as by_customer
+    group by left(by_customer.customer_id, 8))
+    {%- else -%}
+    {{ relation }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A join keeping the rows of `alias` an incremental run recomputes: the
+    concerned customers' rows from their instant on (`key_column` holds the
+    customer_id; with `by_ref`, every customer sharing a concerned ref, from
+    the ref's instant on). -#}
+{% macro serviq_join_episode_from(alias, key_column, started_column, by_ref=false) -%}
+    inner join {{ serviq_episode_from(by_ref) }} as episode_from
+    {%- if by_ref %}
+        on left({{ alias }}.{{ key_column }}, 8) = episode_from.customer_ref
+    {%- else %}
+        on {{ alias }}.{{ key_column }} = episode_from.customer_id
+    {%- endif %}
+        and {{ alias }}.{{ started_column }} >= episode_from.recompute_from_at
+{%- endmacro %}
+
+{#- Pre-hook of the episode models (incremental, no unique key: rows are
+    appended after this delete): on an incremental run it deletes the rows
+    serviq_join_episode_from() selects (`key_column` holds the customer_id,
+    with `by_ref` the customer_ref), so an episode that merged into an
+    earlier one loses its row; all rows when the run recomputes every
+    episode. Nothing on a full build. -#}
+{% macro serviq_delete_episode_rows(key_column, started_column, by_ref=false) -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }} as stored
+    {%- if serviq_episodes_partial() %}
+    using {{ serviq_episode_from(by_ref) }} as episode_from
+    where stored.{{ key_column }} = episode_from.{{ 'customer_ref' if by_ref else 'customer_id' }}
+        and stored.{{ started_column }} >= episode_from.recompute_from_at
+    {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Pre-hook twin for contacts without a customer (they stand alone, never
+    in an episode): those from incremental_since on are recomputed. -#}
+{% macro serviq_delete_contacts_without_customer() -%}
+    {%- if serviq_episodes_partial() -%}
+    delete from {{ this }}
+    where customer_id is null and contact_date >= {{ serviq_recompute_from() }}
+    {%- endif -%}
 {%- endmacro %}
 
 {#- A predicate: `column` is a day whose episode figures an incremental run
     can change: every day from serviq_episode_recompute_from() on (new
     episodes, and those that vanished by joining an earlier one), and the
-    days of the episodes serviq_episode_customers() selects (an extended
-    episode keeps its old date); of a customer selected only because a new
-    survey or back-office item points to one of its contacts, only the day
-    of the episode holding that contact. -#}
+    days of the episodes that can have changed (an extended episode keeps
+    its old date): those with a handled contact from a day before that on,
+    a resolution pending, or a contact a new survey or back-office item
+    points to (serviq_episode_days). -#}
 {% macro serviq_in_episode_days(column) -%}
     {%- set days = serviq_episode_days() -%}
     ({{ column }} >= {{ serviq_episode_recompute_from() }}

@@ -29,7 +29,7 @@ import pipelines.build
 import pipelines.incremental
 from pipelines.build import build
 from pipelines.db import frame, scalar
-from pipelines.incremental import STATE_TABLE
+from pipelines.incremental import EPISODE_FROM_TABLE, STATE_TABLE
 from pipelines.settings import REPO_ROOT, Settings
 from tests.support import settings_for
 
@@ -112,6 +112,21 @@ def builds(
     # redoes 13 of them): the planner would rebuild in full; this module
     # tests the incremental models, so the share limit is lifted
     monkeypatch_module.setattr(pipelines.incremental, "MAX_RECOMPUTE_SHARE", 1.0)
+    # the instants each customer's episodes were recomputed from, kept for
+    # the tests below (the build drops the table when it ends)
+    finish = pipelines.incremental.finish_build
+
+    def keeping_episode_from(settings: Settings, plan: Any, succeeded: bool) -> None:
+        with duckdb.connect(str(settings.warehouse)) as con:
+            con.execute(
+                f"create or replace table audit.kept_episode_from as "
+                f"select * from {EPISODE_FROM_TABLE}"
+                if plan.mode == "incremental"
+                else "select 1"
+            )
+        finish(settings, plan, succeeded)
+
+    monkeypatch_module.setattr(pipelines.incremental, "finish_build", keeping_episode_from)
     root = tmp_path_factory.mktemp("incremental")
     generated = root / "generated"
     generate(GeneratorParams(days=DAYS, contacts_per_day=CONTACTS_PER_DAY, seed=SEED), generated)
@@ -185,6 +200,70 @@ def test_every_mart_and_table_equals_a_full_rebuild(
             assert_frame_equal(got, want, check_exact=False, rel_tol=1e-9, abs_tol=1e-9)
         except AssertionError as exc:
             raise AssertionError(f"{table} differs from a full rebuild: {exc}") from None
+
+
+# customers whose episodes were regrouped from a later instant than their
+# first contact, with an episode opened before the new day and extended on it
+EXTENDED_OPEN_EPISODES = """
+    select count(distinct grouped.customer_id)
+    from intermediate.int_contacts_grouped_to_episodes as grouped
+    inner join intermediate.int_contacts_grouped_to_episodes as opening
+        on grouped.episode_id = opening.contact_id
+    inner join audit.kept_episode_from as episode_from
+        on grouped.customer_id = episode_from.customer_id
+    where grouped.contact_date = cast(? as date)
+        and grouped.contact_role = 'handled'
+        and opening.contact_date < cast(? as date)
+        and episode_from.recompute_from_at > (
+            select min(earlier.started_at)
+            from intermediate.int_contacts_grouped_to_episodes as earlier
+            where earlier.customer_id = grouped.customer_id
+        )
+"""
+# customers with a contact a late survey points to in an episode closed
+# (last handled contact more than a repeat window and a day before the late
+# calls file's day), who also have contacts from that day on: the pointer
+# moved their instant back to that old episode
+SURVEYS_INTO_CLOSED_EPISODES = """
+    select count(distinct member.customer_id)
+    from raw.surveys as survey
+    inner join intermediate.int_contacts_grouped_to_episodes as member
+        on survey.contact_id = member.contact_id
+    inner join intermediate.int_episodes_assembled as episode
+        on member.episode_id = episode.episode_id
+    inner join audit.kept_episode_from as episode_from
+        on member.customer_id = episode_from.customer_id
+    where survey._load_id in (
+            select load_id from audit.load_audit where file_path like '%surveys_2026-06-08%'
+        )
+        and episode.last_handled_started_at < timestamptz '2026-06-09 00:00:00+08'
+        and episode_from.recompute_from_at <= episode.episode_started_at
+        and exists (
+            select 1 from intermediate.int_contacts_grouped_to_episodes as later
+            where later.customer_id = member.customer_id and later.contact_date >= date '2026-06-17'
+        )
+"""
+
+
+def test_episodes_were_regrouped_from_each_customers_instant_not_whole_histories(
+    builds: tuple[Path, Path, dict[str, Any]],
+) -> None:
+    """The cases the exactness test above must cover: an old customer's open
+    episode extended by the new day, regrouped from a later instant than the
+    customer's first contact; a late survey about a closed episode of a
+    customer with new contacts. Rows are compared above."""
+    incremental, _, _ = builds
+    with duckdb.connect(str(incremental)) as con:
+        assert scalar(con, EXTENDED_OPEN_EPISODES, [NEW_DAY, NEW_DAY])
+        assert scalar(con, SURVEYS_INTO_CLOSED_EPISODES)
+        customers, partial = con.execute(
+            "select count(*), count(*) filter (where recompute_from_at > first_at) from ("
+            "select episode_from.recompute_from_at, min(grouped.started_at) as first_at "
+            "from audit.kept_episode_from as episode_from "
+            "inner join intermediate.int_contacts_grouped_to_episodes as grouped "
+            "on episode_from.customer_id = grouped.customer_id group by all)"
+        ).fetchone()
+    assert 0 < partial < customers
 
 
 def test_fingerprint_changes_with_the_vars_and_the_time_zone() -> None:

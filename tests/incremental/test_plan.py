@@ -13,7 +13,14 @@ import duckdb
 import pytest
 
 import pipelines.incremental
-from pipelines.incremental import PLAN_TABLE, POINTED_TABLE, BuildPlan, finish_build, plan_build
+from pipelines.incremental import (
+    EPISODE_FROM_TABLE,
+    PLAN_TABLE,
+    POINTED_TABLE,
+    BuildPlan,
+    finish_build,
+    plan_build,
+)
 from pipelines.settings import Settings
 from tests.support import settings_for
 
@@ -160,6 +167,66 @@ def test_a_build_that_would_redo_most_of_the_work_runs_in_full(
         left = con.execute(
             "select count(*) from information_schema.tables "
             "where table_schema = 'audit' and table_name = 'dbt_build_pointed'"
+        ).fetchone()
+    assert left == (0,)
+
+
+def test_episodes_are_recomputed_from_each_customers_last_gap(built: Settings) -> None:
+    """Repeat window 7 days: a customer's episodes are recomputed from the
+    latest of its contacts, at or before its earliest contact that can change
+    an episode (from 12 June: a repeat window and a day before the previous
+    end, 20 June; or one a new survey points to), with no contact of the
+    customer in the 8 days before it. X: 1, 5, 14, 15 June + new 21 June:
+    from 14 June (9 days after 5 June). Y: 2, 10, 18 June + new 21 June:
+    gaps of exactly 8 days are not gaps, so from 2 June. V: 1, 11, 14 June,
+    a new survey about 11 June: from 11 June, not 1 June. Z: 3 June only,
+    a new survey about it: from 3 June. W: 1 and 4 June, nothing new: not
+    concerned."""
+    history = {
+        "X": ["01", "05", "14", "15"],
+        "Y": ["02", "10", "18"],
+        "V": ["01", "11", "14"],
+        "Z": ["03"],
+        "W": ["01", "04"],
+    }
+    con = duckdb.connect(str(built.warehouse))
+    for customer, days in history.items():
+        for day in days:
+            con.execute(
+                "insert into raw.calls values (?, ?, 'first', ?)",
+                [f"{customer}{day}", _at(f"2026-06-{day}"), customer],
+            )
+    for customer in ("X", "Y"):
+        con.execute(
+            "insert into raw.calls values (?, ?, 'day21', ?)",
+            [f"{customer}21", _at("2026-06-21"), customer],
+        )
+    _load(con, "day21", "calls")
+    con.execute(
+        "insert into raw.surveys values ('SV', 'V11', 'surveys21'), ('SZ', 'Z03', 'surveys21')"
+    )
+    _load(con, "surveys21", "surveys")
+    con.close()
+    plan = plan_build(built, None)
+    assert plan.mode == "incremental"
+    with duckdb.connect(str(built.warehouse)) as con:
+        rows = con.execute(
+            f"select customer_id, cast(timezone('Asia/Shanghai', recompute_from_at) as date) "
+            f"from {EPISODE_FROM_TABLE} where length(customer_id) = 1 order by 1"
+        ).fetchall()
+    assert rows == [
+        ("V", dt.date(2026, 6, 11)),
+        ("X", dt.date(2026, 6, 14)),
+        ("Y", dt.date(2026, 6, 2)),
+        ("Z", dt.date(2026, 6, 3)),
+    ]
+    # customers with a contact from 12 June (C12-C20) each from that contact
+    assert plan.episode_customers == 4 + 9
+    finish_build(built, plan, succeeded=True)
+    with duckdb.connect(str(built.warehouse)) as con:
+        left = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'audit' and table_name = 'dbt_build_episode_from'"
         ).fetchone()
     assert left == (0,)
 

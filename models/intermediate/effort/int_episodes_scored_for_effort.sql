@@ -14,13 +14,16 @@
     ('backoffice_handoffs', 'backoffice_handoff_count'),
     ('elapsed_hours', 'elapsed_hours'),
 ] -%}
-{{ config(**serviq_incremental('customer_id')) }}
+{#- incremental: the episodes int_episodes_assembled recomputed (each
+    concerned customer's from its instant on); the pre-hook deletes them first -#}
+{{ config(**serviq_incremental(none)) }}
+{{ config(pre_hook="{{ serviq_delete_episode_rows('customer_id', 'episode_started_at') }}") }}
 {{ config(post_hook="{{ serviq_refresh_data_end('int_episodes_assembled') }}") }}
 with episodes as (
 
-    select * from {{ ref('int_episodes_assembled') }}
-    {%- if serviq_is_partial() %}
-    where customer_id in ({{ serviq_episode_customers(ref('int_episodes_assembled')) }})
+    select assembled.* from {{ ref('int_episodes_assembled') }} as assembled
+    {%- if serviq_episodes_partial() %}
+    {{ serviq_join_episode_from('assembled', 'customer_id', 'episode_started_at') }}
     {%- endif %}
 
 ),

@@ -25,20 +25,26 @@
     per customer and intent; attempts find their next handled contact by
     counting handled contacts backwards in time per customer (an attempt
     shares that count with its next handled contact). -#}
-{{ config(**serviq_incremental('coalesce(customer_id, contact_id)')) }}
+{#- incremental: each concerned customer's contacts from the instant its
+    episodes are recomputed from (no episode spans it), and the contacts
+    without a customer from incremental_since; the pre-hooks delete those
+    rows first -#}
+{{ config(**serviq_incremental(none)) }}
+{{ config(pre_hook=["{{ serviq_delete_episode_rows('customer_id', 'started_at') }}", "{{ serviq_delete_contacts_without_customer() }}"]) }}
 {{ config(post_hook="{{ serviq_refresh_data_end('int_contacts_cut_at_data_end') }}") }}
 with contacts as {{ cte_inlined() }} (
 
+    {%- if serviq_episodes_partial() %}
+    select recomputed.*
+    from {{ ref('int_contacts_cut_at_data_end') }} as recomputed
+    {{ serviq_join_episode_from('recomputed', 'customer_id', 'started_at') }}
+
+    union all
+
     select * from {{ ref('int_contacts_cut_at_data_end') }}
-    {%- if serviq_is_partial() %}
-    -- whole histories of the customers concerned; contacts without a
-    -- customer stand alone
-    where customer_id in (
-        select recent_contacts.customer_id
-        from {{ ref('int_contacts_cut_at_data_end') }} as recent_contacts
-        where recent_contacts.contact_date >= {{ serviq_episode_recompute_from() }}
-    )
-        or (customer_id is null and contact_date >= {{ serviq_recompute_from() }})
+    where customer_id is null and contact_date >= {{ serviq_recompute_from() }}
+    {%- else %}
+    select * from {{ ref('int_contacts_cut_at_data_end') }}
     {%- endif %}
 
 ),

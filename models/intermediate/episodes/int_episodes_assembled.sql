@@ -4,31 +4,20 @@
     hand-offs, elapsed time to resolution), its survey answers, whether it
     was resolved on one contact (FCR) and whether it is censored by the end
     of the data. -#}
-{{ config(**serviq_incremental('customer_id')) }}
+{#- incremental: the episodes of each concerned customer from the instant
+    they are recomputed from (a contact in the lookback, a contact new rows
+    point to, a back-office item still open: pipelines/incremental.py); the
+    pre-hook deletes those rows first -#}
+{{ config(**serviq_incremental(none)) }}
+{{ config(pre_hook="{{ serviq_delete_episode_rows('customer_id', 'episode_started_at') }}") }}
 {{ config(post_hook="{{ serviq_refresh_data_end('int_contacts_grouped_to_episodes') }}") }}
 with members as {{ cte_inlined() }} (
 
-    select * from {{ ref('int_contacts_grouped_to_episodes') }}
-    where episode_id is not null
-    {%- if serviq_is_partial() %}
-        -- customers with a contact in the lookback (new ones, censoring near
-        -- the end), a contact new rows point to, or a back-office item still open
-        and customer_id in (
-            select recent_contacts.customer_id
-            from {{ ref('int_contacts_grouped_to_episodes') }} as recent_contacts
-            where {{ serviq_in_recompute('recent_contacts.contact_date',
-                var('repeat_window_days'), var('repeat_window_days')) }}
-            union
-            -- customers of the contacts new surveys or back-office items point to
-            {{ serviq_pointed('customer_id', ['surveys', 'backoffice_items']) }}
-            union
-            select pending_contacts.customer_id
-            from {{ ref('stg_serviq__backoffice_items') }} as open_items
-            inner join {{ ref('int_contacts_grouped_to_episodes') }} as pending_contacts
-                on open_items.source_contact_id = pending_contacts.contact_id
-            where open_items.completed_at is null
-        )
+    select grouped.* from {{ ref('int_contacts_grouped_to_episodes') }} as grouped
+    {%- if serviq_episodes_partial() %}
+    {{ serviq_join_episode_from('grouped', 'customer_id', 'started_at') }}
     {%- endif %}
+    where grouped.episode_id is not null
 
 ),
 

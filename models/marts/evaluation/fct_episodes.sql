@@ -3,18 +3,17 @@
     components and the Customer Effort Index, survey CES. The customer
     appears only as the first 8 characters of its keyed hash, as in
     fct_contacts. Dimensions are those of the first handled contact. -#}
-{{ config(**serviq_incremental('customer_ref')) }}
+{#- incremental: only the 8-character customer_ref is stored, so per ref the
+    episodes from the earliest instant of its concerned customers (a customer
+    sharing the ref is re-read as it stands); the pre-hook deletes them first -#}
+{{ config(**serviq_incremental(none)) }}
+{{ config(pre_hook="{{ serviq_delete_episode_rows('customer_ref', 'episode_started_at', by_ref=true) }}") }}
 {{ config(post_hook="{{ serviq_refresh_data_end('int_episodes_scored_for_effort') }}") }}
 with scored as (
 
-    select * from {{ ref('int_episodes_scored_for_effort') }}
-    {%- if serviq_is_partial() %}
-    -- the key is the 8-character customer_ref: every customer sharing a
-    -- ref with a customer concerned is rewritten too
-    where left(customer_id, 8) in (
-        select left(concerned.customer_id, 8)
-        from ({{ serviq_episode_customers(ref('int_episodes_scored_for_effort')) }}) as concerned
-    )
+    select scored_episodes.* from {{ ref('int_episodes_scored_for_effort') }} as scored_episodes
+    {%- if serviq_episodes_partial() %}
+    {{ serviq_join_episode_from('scored_episodes', 'customer_id', 'episode_started_at', by_ref=true) }}
     {%- endif %}
 
 ),
