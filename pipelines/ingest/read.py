@@ -323,16 +323,17 @@ def _padded(body: bytes, sep: bytes) -> bool:
     """Whether some field of the (right-stripped) body may start or end with ' ' or \r.
 
     A field starts after a separator or a newline and ends before one, so
-    a few byte searches answer it without touching the parsed columns.
+    the bytes around each space answer it without touching the parsed
+    columns (in NumPy: five `in` searches of the bytes cost more than the
+    strip they would save).
     """
-    return (
-        body.startswith(b" ")
-        or b"\r" in body
-        or sep + b" " in body
-        or b" " + sep in body
-        or b"\n " in body
-        or b" \n" in body
-    )
+    raw = np.frombuffer(body, dtype=np.uint8)
+    if body.startswith(b" ") or bool((raw == ord("\r")).any()):
+        return True
+    spaces = np.flatnonzero(raw == ord(" "))  # never the last byte: the body is right-stripped
+    before, after = raw[spaces - 1], raw[spaces + 1]
+    edge = (before == sep[0]) | (before == ord("\n")) | (after == sep[0]) | (after == ord("\n"))
+    return bool(edge.any())
 
 
 def _parse_fast(
