@@ -22,7 +22,8 @@
     - proactive: company-initiated; never opens or extends an episode.
 
     Three window passes and equi-joins, no range joins: repeats by lag()
-    per customer and intent; attempts find their next handled contact by
+    per customer and intent, each contact's opening by a running last
+    value over the same order; attempts find their next handled contact by
     counting handled contacts backwards in time per customer (an attempt
     shares that count with its next handled contact). -#}
 {#- incremental: each concerned customer's contacts from the instant its
@@ -109,55 +110,27 @@ handled_flagged as (
 
 ),
 
-handled_numbered as (
+handled_in_episodes as (
 
+    -- a second pass over the same order: each contact's episode is the
+    -- latest opening so far (one window, no join of the openings back)
     select
         contact_id,
         customer_id,
-        intent,
         started_at,
-        handled_number,
-        is_episode_opening_flag,
-        sum(is_episode_opening_flag) over (
+        is_episode_opening_flag = 1 as is_episode_opening,
+        {{ last_non_null_so_far(
+            'case when is_episode_opening_flag = 1 then contact_id end',
+            'handled_number',
+            'partition by customer_id, intent order by started_at, contact_id'
+        ) }} as episode_id,
+        handled_number - max(case when is_episode_opening_flag = 1 then handled_number end) over (
             partition by customer_id, intent
             order by started_at, contact_id
             rows between unbounded preceding and current row
-        ) as episode_number
+        ) + 1 as handled_sequence
 
     from handled_flagged
-
-),
-
-openings as (
-
-    select
-        customer_id,
-        intent,
-        episode_number,
-        handled_number as opening_handled_number,
-        contact_id as episode_id
-
-    from handled_numbered
-    where is_episode_opening_flag = 1
-
-),
-
-handled_in_episodes as (
-
-    -- equi-joins instead of a third window pass: cheaper at 10M contacts
-    select
-        handled_numbered.contact_id,
-        handled_numbered.customer_id,
-        handled_numbered.started_at,
-        handled_numbered.is_episode_opening_flag = 1 as is_episode_opening,
-        openings.episode_id,
-        handled_numbered.handled_number - openings.opening_handled_number + 1 as handled_sequence
-
-    from handled_numbered
-    inner join openings
-        on handled_numbered.customer_id = openings.customer_id
-        and handled_numbered.intent = openings.intent
-        and handled_numbered.episode_number = openings.episode_number
 
 ),
 
