@@ -22,6 +22,7 @@ import datetime as dt
 import functools
 import itertools
 import os
+import re
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -419,14 +420,33 @@ def _cuts(
     one scan returns them all, then each grouping is cut out by its
     `grouping()` id. The SQL depends only on the arguments, so every caller
     of the same cuts within a run is answered by the query cache.
+
+    When every measure is a sum or a ratio of sums (`_summed_columns`), a
+    set contained in a larger one (the totals, the sites in the days x
+    sites) is not aggregated from the mart: the query also returns the
+    larger set's sums (the same aggregates, so no extra work for DuckDB)
+    and the contained set is summed from those few hundred rows by Polars
+    (`_rolled_up`). Integer sums are exact; a double sum may differ in its
+    last bit (summation order).
     Returns set -> Result with the set's columns then every measure (unsorted).
     """
     keys = list(dict.fromkeys(column for group in sets for column in group))
+    summed = _summed_columns(measures)
+    largest = [group for group in sets if not any(set(group) < set(other) for other in sets)]
+    if summed is None or not keys:
+        largest = list(sets)
+    parents = {
+        group: min((other for other in largest if set(group) < set(other)), key=len)
+        for group in sets
+        if group not in largest
+    }
     grouping = f"grouping({', '.join(keys)}) as grouping_id, {', '.join(keys)}, " if keys else ""
-    listed = ", ".join(f"({', '.join(group)})" for group in sets)
+    listed = ", ".join(f"({', '.join(group)})" for group in largest)
+    sums = "".join(f', sum({column}) as "{_SUM_PREFIX}{column}"' for column in summed or ())
     result = _run(
         table,
-        f"select {grouping}{measures} from src group by grouping sets ({listed})",
+        f"select {grouping}{measures}{sums if parents else ''} "
+        f"from src group by grouping sets ({listed})",
         filters,
         date_col,
     )
@@ -436,14 +456,122 @@ def _cuts(
         return {group: _one_cut(table, measures, group, filters, date_col) for group in sets}
     if result.missing or not keys:
         return {group: result for group in sets}
+    frame = result.frame
     cut: dict[tuple[str, ...], Result] = {}
-    for group in sets:
-        bits = sum(1 << (len(keys) - 1 - i) for i, key in enumerate(keys) if key not in group)
-        frame = result.frame.filter(pl.col("grouping_id") == bits).drop(
+    for group in largest:
+        part = frame.filter(pl.col("grouping_id") == _grouping_bits(keys, group)).drop(
             "grouping_id", *(key for key in keys if key not in group)
         )
-        cut[group] = replace(result, frame=frame)
+        cut[group] = replace(result, frame=part.select(pl.exclude(f"^{_SUM_PREFIX}.*$")))
+    for parent in dict.fromkeys(parents.values()):
+        inside = tuple(group for group, of in parents.items() if of == parent)
+        # every caller of these cuts in a run gets the same (cached) frame:
+        # roll it up once per frame, not once per caller
+        memo = (id(frame), measures, parent, inside)
+        hit = _ROLLED.get(memo)
+        if hit is None or hit[0] is not frame:
+            rows = frame.filter(pl.col("grouping_id") == _grouping_bits(keys, parent)).select(
+                *parent, *(pl.col(f"{_SUM_PREFIX}{c}").alias(c) for c in summed or ())
+            )
+            parts = _rolled_up(rows, [k for k in keys if k in parent], measures, inside)
+            if len(_ROLLED) >= _CACHE_LIMIT:
+                _ROLLED.clear()
+            hit = _ROLLED[memo] = (frame, parts)
+        for group, part in hit[1]:
+            cut[group] = replace(result, frame=part)
     return cut
+
+
+def _grouping_bits(keys: Sequence[str], group: Sequence[str]) -> int:
+    """`grouping(<keys>)` of the rows of one grouping set: a bit set per key left out."""
+    return sum(1 << (len(keys) - 1 - i) for i, key in enumerate(keys) if key not in group)
+
+
+_SUM_PREFIX = "__sum__"
+# (id(frame), measures, parent set, sets) -> (frame, its rolled-up sets); the
+# frame is kept so that its id cannot be reused while the entry lives
+_ROLLED: dict[
+    tuple[int, str, tuple[str, ...], tuple[tuple[str, ...], ...]],
+    tuple[pl.DataFrame, list[tuple[tuple[str, ...], pl.DataFrame]]],
+] = {}
+# the measure forms a contained set can be summed up from: `sum(c) as m` and
+# `[scale *] sum(n) / nullif(sum(d), 0) as m`
+_PLAIN_SUM = re.compile(r"sum\((\w+)\) as (\w+)")
+_SUM_RATIO = re.compile(r"(?:([0-9.e+-]+) \* )?sum\((\w+)\) / nullif\(sum\((\w+)\), 0\) as (\w+)")
+
+
+def _split_measures(measures: str) -> list[str]:
+    """The measures' expressions (split at top-level commas), whitespace normalised."""
+    parts: list[str] = []
+    current: list[str] = []
+    depth = 0
+    for char in measures:
+        depth += char == "("
+        depth -= char == ")"
+        if char == "," and depth == 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current))
+    return [" ".join(part.split()) for part in parts if part.strip()]
+
+
+def _summed_columns(measures: str) -> list[str] | None:
+    """The columns `measures` sums when each measure is a sum or a ratio of sums, else None."""
+    columns: list[str] = []
+    for part in _split_measures(measures):
+        plain, ratio = _PLAIN_SUM.fullmatch(part), _SUM_RATIO.fullmatch(part)
+        if plain:
+            columns.append(plain.group(1))
+        elif ratio:
+            columns += [ratio.group(2), ratio.group(3)]
+        else:
+            return None
+    return list(dict.fromkeys(columns))
+
+
+def _rolled_up(
+    rows: pl.DataFrame, keys: Sequence[str], measures: str, sets: Sequence[tuple[str, ...]]
+) -> list[tuple[tuple[str, ...], pl.DataFrame]]:
+    """`measures` per grouping set of `sets`, summed from `rows` (a larger set's sums).
+
+    The SQL meaning kept: a sum over no non-null value is null, `nullif(d,
+    0)` makes the ratio null, a ratio is computed in doubles (`scale * n`
+    first, as DuckDB does with a decimal scale); the grand total of no rows
+    is one row of nulls. Each set's frame has its keys (in `keys` order),
+    then every measure, with the dtypes of the mart's own grouping.
+    """
+
+    def total(column: str) -> pl.Expr:
+        return pl.when(pl.col(column).count() > 0).then(pl.col(column).sum())
+
+    expressions: list[pl.Expr] = []
+    for part in _split_measures(measures):
+        plain, ratio = _PLAIN_SUM.fullmatch(part), _SUM_RATIO.fullmatch(part)
+        if plain:
+            expressions.append(total(plain.group(1)).alias(plain.group(2)))
+        elif ratio:
+            scale, numerator, denominator, alias = ratio.groups()
+            top = total(numerator)
+            if scale is not None:
+                top = top * (int(float(scale)) if float(scale).is_integer() else float(scale))
+            bottom = total(denominator)
+            expressions.append(
+                pl.when(bottom != 0)
+                .then(top.cast(pl.Float64) / bottom.cast(pl.Float64))
+                .otherwise(None)
+                .alias(alias)
+            )
+    out: list[tuple[tuple[str, ...], pl.DataFrame]] = []
+    for group in sets:
+        if group:
+            ordered = [key for key in keys if key in group]
+            frame = rows.group_by(ordered, maintain_order=True).agg(expressions)
+        else:
+            frame = rows.select(expressions)  # one row, of nulls when there are no rows
+        out.append((group, frame))
+    return out
 
 
 def _one_cut(
@@ -1481,10 +1609,12 @@ def value_by(filters: Filters, group: str) -> Result:
         return _shaped(
             _value(filters)[(group,)], order=("service_contact_count", group), descending=True
         )
-    table = EVALUATION_AGENT if group == "agent_id" else VALUE
+    table, where = VALUE, "true"
+    if group == "agent_id":
+        table, where = _agent_source(EVALUATION_AGENT, filters)
     return _run(
         table,
-        f"select {group}, {VALUE_MEASURES} from src group by 1 "
+        f"select {group}, {VALUE_MEASURES} from src where {where} group by 1 "
         "order by service_contact_count desc, 1",
         filters,
         needs=("offers",),
@@ -1730,7 +1860,24 @@ def latest_check_results() -> Result:
 
 
 HOTLINE_AGENT = "marts.mart_hotline_agent_daily"
+AGENT_DAILY = "marts.mart_dashboard_agent_daily"
 AGENT_LIMIT = 200
+# the rows of mart_dashboard_agent_daily that each channel-grain agent mart holds
+_AGENT_ROWS = {HOTLINE_AGENT: "has_hotline_row", EVALUATION_AGENT: "has_evaluation_row"}
+
+
+def _agent_source(table: str, filters: Filters) -> tuple[str, str]:
+    """(table, row condition) an agent table reads for `table`'s figures.
+
+    `mart_dashboard_agent_daily` (day x agent x site x team, ~220k rows at
+    10M contacts, both agent marts' sums side by side) unless a channel is
+    filtered (it has no channel column) or it is not published; then the
+    channel-grain agent mart itself (~477k rows). Neither has an intent
+    column, so an intent filter is reported ignored either way.
+    """
+    if filters.channels or not has_table(AGENT_DAILY):
+        return table, "true"
+    return AGENT_DAILY, _AGENT_ROWS[table]
 
 
 AGENT_KEYS = ("agent_id", "site_code", "team")
@@ -1786,8 +1933,9 @@ def _top_agents(
 
 def hotline_by_agent(filters: Filters) -> Result:
     """The hotline figures per agent (the busiest AGENT_LIMIT agents of the selection)."""
+    table, where = _agent_source(HOTLINE_AGENT, filters)
     return _top_agents(
-        HOTLINE_AGENT, HOTLINE_MEASURES, "answered_count", "sum(answered_count)", filters
+        table, HOTLINE_MEASURES, "answered_count", "sum(answered_count)", filters, where
     )
 
 
@@ -1802,11 +1950,12 @@ EVALUATION_AGENT_MEASURES = f"""
 
 def evaluation_by_agent(filters: Filters) -> Result:
     """FCR, effort and survey CES per agent (first handled contact of each episode)."""
+    table, where = _agent_source(EVALUATION_AGENT, filters)
     return _top_agents(
-        EVALUATION_AGENT,
+        table,
         EVALUATION_AGENT_MEASURES,
         "evaluated_episode_count",
         "sum(fcr_denominator)",
         filters,
-        where="agent_id is not null",
+        where=f"{where} and agent_id is not null",
     )

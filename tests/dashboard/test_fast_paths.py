@@ -55,6 +55,7 @@ def scoped(monkeypatch: pytest.MonkeyPatch, served: Served) -> str:
 
 def test_the_fast_marts_are_published(app_env: Served) -> None:
     for table in (
+        data.AGENT_DAILY,
         data.CONTACT_CELLS,
         data.CUSTOMER_HOURS,
         data.CUSTOMER_DAYS,
@@ -245,3 +246,101 @@ def test_top_agents_in_two_reads_equal_the_one_query_form(
             two = fast(filters).frame
             assert two.height == one.height > 0
             assert_frame_equal(two, one, check_exact=False, rel_tol=1e-12)
+
+
+@pytest.mark.parametrize("viewer", ["everyone", "scoped"])
+def test_agent_tables_from_the_agent_mart_equal_the_channel_grain_marts(
+    app_env: Served, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest, viewer: str
+) -> None:
+    """mart_dashboard_agent_daily gives the rows the two channel-grain agent marts give."""
+    if viewer == "scoped":
+        request.getfixturevalue("scoped")
+    monkeypatch.setattr(data, "AGENT_LIMIT", 5)
+    lo, hi = bounds(app_env)
+    site = str(app_env.sql("select min(site_code) from marts.fct_contacts").item())
+    team = str(app_env.sql("select min(team) from marts.mart_hotline_agent_daily").item())
+    for filters in (
+        data.Filters(lo, hi),
+        data.Filters(lo + dt.timedelta(days=1), lo + dt.timedelta(days=2), sites=(site,)),
+        data.Filters(lo, hi, teams=(team,), intents=("card_lost",)),
+    ):
+        for fast, direct in (
+            (
+                data.hotline_by_agent(filters),
+                data._top_agents(
+                    data.HOTLINE_AGENT,
+                    data.HOTLINE_MEASURES,
+                    "answered_count",
+                    "sum(answered_count)",
+                    filters,
+                ),
+            ),
+            (
+                data.evaluation_by_agent(filters),
+                data._top_agents(
+                    data.EVALUATION_AGENT,
+                    data.EVALUATION_AGENT_MEASURES,
+                    "evaluated_episode_count",
+                    "sum(fcr_denominator)",
+                    filters,
+                    where="agent_id is not null",
+                ),
+            ),
+            (
+                data.value_by(filters, "agent_id"),
+                data._run(
+                    data.EVALUATION_AGENT,
+                    f"select agent_id, {data.VALUE_MEASURES} from src group by 1 "
+                    "order by service_contact_count desc, 1",
+                    filters,
+                    needs=("offers",),
+                ),
+            ),
+        ):
+            assert fast.source == data.AGENT_DAILY
+            assert not direct.error and not fast.error, (direct.error, fast.error)
+            assert fast.ignored == direct.ignored
+            assert fast.frame.height == direct.frame.height > 0
+            assert_frame_equal(fast.frame, direct.frame, check_exact=False, rel_tol=1e-12)
+    # a channel filter: the agent mart has no channel column, the channel-grain mart answers
+    phone = data.Filters(lo, hi, channels=("phone",))
+    assert data.hotline_by_agent(phone).source == data.HOTLINE_AGENT
+    assert data.evaluation_by_agent(phone).source == data.EVALUATION_AGENT
+
+
+@pytest.mark.parametrize("viewer", ["everyone", "scoped"])
+def test_sets_rolled_up_from_a_larger_set_equal_their_own_grouping(
+    app_env: Served, request: pytest.FixtureRequest, viewer: str
+) -> None:
+    """Totals and per-site figures summed from the days x sites equal the mart's own grouping."""
+    if viewer == "scoped":
+        request.getfixturevalue("scoped")
+    lo, hi = bounds(app_env)
+    cases = (
+        (data.HOTLINE, data.HOTLINE_MEASURES, data.HOTLINE_CUTS, "contact_date"),
+        (data.FCR, data.FCR_MEASURES, data.FCR_CUTS, "episode_date"),
+        (data.EFFORT, data.EFFORT_MEASURES, data.EFFORT_CUTS, "episode_date"),
+        (data.VALUE, data.VALUE_MEASURES, data.VALUE_CUTS, "contact_date"),
+    )
+    for filters in (data.Filters(lo, hi), data.Filters(hi, lo)):  # all, and nothing
+        for table, measures, sets, date_col in cases:
+            assert data._summed_columns(measures), table
+            cuts = data._cuts(table, measures, sets, filters, date_col)
+            for group in sets:
+                alone = data._one_cut(table, measures, group, filters, date_col).frame
+                got = cuts[group].frame
+                if group:
+                    got, alone = got.sort(list(group)), alone.sort(list(group))
+                assert got.schema == alone.schema, (table, group)
+                assert_frame_equal(got, alone, check_exact=False, rel_tol=1e-12)
+
+
+def test_only_sums_and_ratios_of_sums_are_rolled_up() -> None:
+    assert data._summed_columns("sum(a) as a, 1.0 * sum(b) / nullif(sum(c), 0) as r") == [
+        "a",
+        "b",
+        "c",
+    ]
+    assert data._summed_columns("sum(a) as a, count(*) as n") is None
+    assert data._summed_columns("sum(a * b) as a") is None
+    assert data._summed_columns("max(a) as a") is None
