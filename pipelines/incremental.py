@@ -472,14 +472,18 @@ def _rebuild_when_most_work_redone(
     }
     share = sum(weight * redone[name] / total for name, weight in FAMILY_WEIGHTS.items())
     plan.estimated_share = share
+    counts = (
+        f"{redone['recent']:,} recent or pointed contacts, {redone['episodes']:,} in "
+        f"touched customers' episodes, {redone['value']:,} in the value window, "
+        f"of {total:,}"
+    )
     if share > MAX_RECOMPUTE_SHARE:
         plan.full_refresh, plan.mode = True, "full"
         plan.reason = (
-            f"an incremental build would redo about {share:.0%} of a full build's work "
-            f"({redone['recent']:,} recent or pointed contacts, {redone['episodes']:,} in "
-            f"touched customers' episodes, {redone['value']:,} in the value window, "
-            f"of {total:,})"
+            f"an incremental build would redo about {share:.0%} of a full build's work ({counts})"
         )
+    else:
+        plan.reason = f"new loads; about {share:.0%} of a full build's work ({counts})"
 
 
 def _project_vars(settings: Settings) -> dict[str, Any]:
