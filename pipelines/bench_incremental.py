@@ -122,6 +122,24 @@ def _run_timed(stage: str, args: list[str], env: dict[str, str], code: Path | No
     return result
 
 
+def node_times(run_results: Path) -> str:
+    """What dbt's nodes took in a build (run_results.json): models and tests
+    apart, each as count, summed execution seconds and median; the rest of
+    the build's wall time is dbt's start-up, parse and scheduling."""
+    if not run_results.exists():
+        return "no run_results.json"
+    figures = json.loads(run_results.read_text(encoding="utf-8"))
+    by_kind: dict[str, list[float]] = {}
+    for result in figures.get("results", []):
+        kind = str(result["unique_id"]).split(".", 1)[0]
+        by_kind.setdefault(kind, []).append(float(result["execution_time"]))
+    parts = [
+        f"{len(times)} {kind}s {sum(times):.1f} s (median {sorted(times)[len(times) // 2]:.2f})"
+        for kind, times in sorted(by_kind.items())
+    ]
+    return f"{', '.join(parts)}; dbt elapsed {float(figures.get('elapsed_time', 0.0)):.1f} s"
+
+
 def _children_cpu() -> float:
     import resource
 
@@ -180,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
         if stages[-1].ok:
             stages.append(_run_timed("build+1d", ["build"], env, code))
             stages[-1].detail += f"; {last_build_mode(work / 'warehouse.duckdb')}"
+            nodes = node_times(work / "dbt" / "target" / "run_results.json")
+            print(f"bench: +1 day nodes: {nodes}", file=sys.stderr)
         loads.append(_load())
     for stage in stages:
         status = "ok" if stage.ok else "FAILED"
