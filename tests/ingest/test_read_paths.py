@@ -90,7 +90,7 @@ JSON_BYTES = st.sampled_from(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     csv_body=st.lists(BYTES, max_size=24).map(b"".join),
     json_lines=st.lists(JSON_BYTES, min_size=1, max_size=6),
