@@ -77,6 +77,16 @@ offers_joined as (
         or {{ serviq_in_recompute('contacts.contact_date', 2 * var('value_window_days'), 2 * var('value_window_days'), 0, true) }}
         -- offers loaded since the last build about older contacts
         or offers.contact_id in ({{ serviq_pointed('contact_id', ['offers']) }})
+        {%- if serviq_incremental_plan().complaints_since is not none %}
+        -- every offer of a customer with a new complaint: its next complaint
+        -- (next_complaint_received_at) has no window
+        or offers.customer_id in (
+            select new_complaints.customer_id
+            from {{ ref('stg_serviq__complaints') }} as new_complaints
+            where cast({{ to_local('new_complaints.received_at') }} as date)
+                >= cast('{{ (serviq_incremental_plan().complaints_since | string)[:10] }}' as date)
+        )
+        {%- endif %}
     {%- endif %}
 
 ),
