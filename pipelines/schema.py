@@ -359,14 +359,21 @@ def sources_yml() -> str:
     for ent in ENTITIES.values():
         lines.append(f"      - name: {ent.name}")
         lines.append(f'        description: "{ent.grain}"')
+        # One not_null_columns test per table for its required columns, not
+        # one not_null node per column: dbt's per-node cost (DECISIONLOG.md,
+        # "Platform and pipeline").
+        required = [f.name for f in ent.fields if f.required]
+        if required:
+            lines.append("        data_tests:")
+            lines.append("          - not_null_columns:")
+            lines.append("              arguments:")
+            lines.append(f"                columns: [{', '.join(required)}]")
         lines.append("        columns:")
         for f in ent.fields:
             desc = f.description.replace('"', "'")
             lines.append(f"          - name: {f.name}")
             lines.append(f'            description: "{desc}"')
             tests: list[str] = []
-            if f.required:
-                tests.append("not_null")
             if len(ent.key) == 1 and f.name == ent.key[0]:
                 tests.append("unique")
             if f.domain:

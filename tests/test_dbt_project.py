@@ -100,3 +100,118 @@ def test_not_null_columns_names_every_column_with_nulls(
             " order by episode_id desc limit 2)"
         )
         assert sorted(con.execute(sql).fetchall()) == [("episode_date", 1), ("is_censored", 2)]
+
+
+def _manifest(pipeline: Pipeline) -> dict[str, Any]:
+    return json.loads((pipeline.settings.home / "dbt" / "target" / "manifest.json").read_text())
+
+
+def _faulty_copy(pipeline: Pipeline, tmp_path: Path) -> Path:
+    faulty = tmp_path / pipeline.warehouse.name
+    shutil.copyfile(pipeline.warehouse, faulty)
+    return faulty
+
+
+def test_unique_combination_of_columns_names_every_duplicate(
+    small_pipeline: Pipeline, tmp_path: Path
+) -> None:
+    """The hash-first uniqueness test (macros/tests/unique_combination.sql)
+    fails on a planted duplicate and names its combination with its row
+    count; rows that differ in one key column only are not duplicates."""
+    node = next(
+        node
+        for node in _data_tests(_manifest(small_pipeline))
+        if node["test_metadata"]["name"] == "unique_combination_of_columns"
+        and node["attached_node"] == "model.serviq.mart_dashboard_customer_hours"
+    )
+    sql = node["compiled_code"]
+    assert "hash(" in sql, "the DuckDB build should use the hash-first form"
+    key = node["test_metadata"]["kwargs"]["columns"]
+    assert len(key) == 7
+    keys = ", ".join(key)
+    table = "marts.mart_dashboard_customer_hours"
+    with duckdb.connect(str(_faulty_copy(small_pipeline, tmp_path))) as con:
+        assert con.execute(sql).fetchall() == []
+        first, last = con.execute(f"select min(rowid), max(rowid) from {table}").fetchone()
+        expected = {
+            con.execute(f"select {keys} from {table} where rowid = ?", [rowid]).fetchone(): count
+            for rowid, count in ((first, 3), (last, 2))
+        }
+        # a near-duplicate (another customer number) is not a duplicate
+        con.execute(
+            f"insert into {table} select * replace (-1 as customer_number)"
+            f" from {table} where rowid = ?",
+            [first],
+        )
+        assert con.execute(sql).fetchall() == []
+        # true duplicates: the first row twice more, the last once more
+        for rowid in (first, first, last):
+            con.execute(f"insert into {table} select * from {table} where rowid = ?", [rowid])
+        failing = {tuple(row[:-1]): row[-1] for row in con.execute(sql).fetchall()}
+        assert failing == expected
+
+
+def test_episodes_respect_the_repeat_window_names_planted_faults(
+    small_pipeline: Pipeline, tmp_path: Path
+) -> None:
+    """A handled contact moved out of its episode, and an attempt moved a
+    month before its episode's handled contacts, each fail the singular
+    test under their own contact_id and problem."""
+    node = _manifest(small_pipeline)["nodes"]["test.serviq.episodes_respect_the_repeat_window"]
+    sql = node["compiled_code"]
+    table = "intermediate.int_contacts_grouped_to_episodes"
+    with duckdb.connect(str(_faulty_copy(small_pipeline, tmp_path))) as con:
+        assert con.execute(sql).fetchall() == []
+        # the last handled contact of an episode with two or more of them
+        repeat = con.execute(
+            f"select contact_id from {table} where contact_role = 'handled'"
+            f" and episode_id <> contact_id order by contact_id limit 1"
+        ).fetchone()
+        attempt = con.execute(
+            f"select contact_id from {table} where contact_role = 'attempt'"
+            f" order by contact_id limit 1"
+        ).fetchone()
+        assert repeat and attempt, "the small pipeline has repeats and attached attempts"
+        con.execute(f"update {table} set episode_id = 'PLANTED' where contact_id = ?", [repeat[0]])
+        con.execute(
+            f"update {table} set started_at = started_at - interval 30 days where contact_id = ?",
+            [attempt[0]],
+        )
+        failing = set(con.execute(sql).fetchall())
+        assert (repeat[0], "repeat grouping disagrees with the window") in failing
+        assert (
+            attempt[0],
+            "attempt not within the window before a handled contact of its episode",
+        ) in failing
+        # every failing row names a contact that was planted or follows one
+        assert len(failing) <= 3, failing
+
+
+def test_source_not_null_columns_names_planted_nulls(
+    small_pipeline: Pipeline, tmp_path: Path
+) -> None:
+    """The generated source tests check required columns with one
+    not_null_columns node per raw table; a planted null fails it."""
+    tests = [
+        node
+        for node in _data_tests(_manifest(small_pipeline))
+        if node["test_metadata"]["name"] == "not_null_columns"
+        and node["resource_type"] == "test"
+        and node["depends_on"]["nodes"]
+        and node["depends_on"]["nodes"][0].startswith("source.serviq.serviq.")
+    ]
+    by_table = {node["depends_on"]["nodes"][0].rsplit(".", 1)[1]: node for node in tests}
+    assert len(by_table) == len(tests) >= 8
+    assert not any(
+        node["test_metadata"]["name"] == "not_null"
+        and node["depends_on"]["nodes"][0].startswith("source.")
+        for node in _data_tests(_manifest(small_pipeline))
+    )
+    sql = by_table["calls"]["compiled_code"]
+    with duckdb.connect(str(_faulty_copy(small_pipeline, tmp_path))) as con:
+        assert con.execute(sql).fetchall() == []
+        con.execute(
+            "update raw.calls set ended_at = null"
+            " where call_id in (select call_id from raw.calls order by call_id limit 2)"
+        )
+        assert con.execute(sql).fetchall() == [("ended_at", 2)]

@@ -2,13 +2,11 @@
 -- are in the same episode exactly when the later one started at most
 -- repeat_window_days x 24 h after the earlier one; attached attempts start
 -- at most repeat_window_days before a handled contact of their episode.
-with grouped as (
-
-    select * from {{ ref('int_contacts_grouped_to_episodes') }}
-
-),
-
-handled as (
+--
+-- The model is read directly by each part, not through a shared CTE: DuckDB
+-- would materialise a CTE read three times (2.7M rows at 3M contacts), which
+-- cost more than the scans it saves (DECISIONLOG.md, "Platform and pipeline").
+with handled as (
 
     select
         contact_id,
@@ -20,7 +18,7 @@ handled as (
         lag(started_at) over (
             partition by customer_id, intent order by started_at, contact_id
         ) as previous_started_at
-    from grouped
+    from {{ ref('int_contacts_grouped_to_episodes') }}
     where contact_role = 'handled'
 
 ),
@@ -50,8 +48,8 @@ attempt_matches as (
                 else 0
             end
         ) as handled_within_window_count
-    from grouped as attempts
-    inner join grouped as handled
+    from {{ ref('int_contacts_grouped_to_episodes') }} as attempts
+    inner join {{ ref('int_contacts_grouped_to_episodes') }} as handled
         on attempts.episode_id = handled.episode_id
         and handled.contact_role = 'handled'
     where attempts.contact_role = 'attempt'
