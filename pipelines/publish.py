@@ -199,10 +199,14 @@ def _copy(
         total = 0
         for schema, table in listing.iter_rows():
             con.execute(f"create schema if not exists serving_new.{schema}")
-            con.execute(
-                f'create table serving_new.{schema}."{table}" as select * from {schema}."{table}"'
+            # A CTAS returns the number of rows it wrote: no second count(*).
+            total += int(
+                scalar(
+                    con,
+                    f'create table serving_new.{schema}."{table}" as '
+                    f'select * from {schema}."{table}"',
+                )
             )
-            total += int(scalar(con, f'select count(*) from serving_new.{schema}."{table}"'))
         con.execute("create schema if not exists serving_new.meta")
         _write_coverage(con)
         con.execute(
