@@ -262,7 +262,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Polars' allocator (jemalloc) otherwise hands freed memory back at once and
+# faults it in again; read when Polars is first imported, so set it before
+# (ingest only, worker processes inherit it; DECISIONLOG "Ingestion").
+INGEST_MALLOC_CONF = ("_RJEM_MALLOC_CONF", "dirty_decay_ms:5000,muzzy_decay_ms:5000")
+
+
 def main(argv: list[str] | None = None) -> int:
+    if (sys.argv[1:] if argv is None else argv)[:1] == ["ingest"]:
+        os.environ.setdefault(*INGEST_MALLOC_CONF)
     from pipelines.bench import BenchError
     from pipelines.build import BuildError
     from pipelines.ingest import IngestError

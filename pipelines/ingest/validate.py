@@ -7,6 +7,7 @@ field and all reasons, the rest is typed to the canonical schema.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import polars as pl
@@ -125,6 +126,57 @@ def parse_timestamp(
     return pl.coalesce([c.dt.cast_time_unit("us") for c in candidates])
 
 
+# The ISO 8601 format with an offset parses about four times slower than the
+# same text without one; `offset_literal_parse` avoids it where it can.
+ISO_WITH_OFFSET = "%Y-%m-%dT%H:%M:%S%:z"
+_OFFSET = re.compile(r"[+-]([01][0-9]|2[0-3]):[0-5][0-9]")
+
+
+def _offsets(text_frame: pl.DataFrame, entity: Entity, mapping: EntityMapping) -> dict[str, str]:
+    """Timestamp fields in the ISO format with an offset -> the offset their first value has."""
+    if mapping.timestamp_format != ISO_WITH_OFFSET:
+        return {}
+    found: dict[str, str] = {}
+    for f in entity.fields:
+        if f.kind is Kind.TIMESTAMP and f.name in text_frame.columns:
+            offset = common_offset(text_frame.get_column(f.name))
+            if offset is not None:
+                found[f.name] = offset
+    return found
+
+
+def common_offset(text: pl.Series) -> str | None:
+    """The offset ("+08:00") the first non-empty value ends with, if it has a valid one."""
+    for value in text.drop_nulls().head(64).str.strip_chars().to_list():
+        if value:
+            suffix = value[-6:]
+            return suffix if _OFFSET.fullmatch(suffix) else None
+    return None
+
+
+def offset_literal(text: pl.Expr, offset: str) -> pl.Expr:
+    """The values that end in `offset`, parsed with it as plain text; null for the others."""
+    sign = -1 if offset[0] == "-" else 1
+    micros = sign * (int(offset[1:3]) * 3600 + int(offset[4:6]) * 60) * 1_000_000
+    local = text.str.to_datetime("%Y-%m-%dT%H:%M:%S" + offset, strict=False, time_unit="us")
+    return (local.cast(pl.Int64) - micros).cast(pl.Datetime("us", "UTC"))
+
+
+def offset_literal_parse(text: pl.Expr, offset: str, timezone: str) -> pl.Expr:
+    """`parse_timestamp(text, ISO_WITH_OFFSET, ...)`, the values ending in `offset` faster.
+
+    A value ending in `offset` is parsed without `%:z` (the offset is written
+    into the format as plain characters, then subtracted); every value that
+    does not parse that way, whatever its reason, goes through the general
+    path, so the results are the same for every text (tests/ingest).
+    """
+    fast = offset_literal(text, offset)
+    rest = parse_timestamp(
+        pl.when(fast.is_null()).then(text), ISO_WITH_OFFSET, timezone, (ISO_WITH_OFFSET,)
+    )
+    return pl.coalesce(fast, rest)
+
+
 def _typed(name: str) -> str:
     return f"__typed_{name}"
 
@@ -180,18 +232,40 @@ def _type_columns(
     column where some non-empty text did not parse is parsed again with the
     ISO 8601 fallbacks, so a clean export pays for one format, not five.
     """
+    # `%:z` parses about four times slower than a literal offset: a column whose
+    # first value ends in an offset is parsed with that offset as text first;
+    # only if some value missed is it parsed like the mapping's format says
+    offsets = _offsets(text_frame, entity, mapping)
     typed = text_frame.with_columns(
-        _parse(f, mapping, timezone).alias(_typed(f.name)) for f in entity.fields
+        (
+            offset_literal(pl.col(f.name).str.strip_chars(), offsets[f.name])
+            if f.name in offsets
+            else _parse(f, mapping, timezone)
+        ).alias(_typed(f.name))
+        for f in entity.fields
     )
     stamps = [f for f in entity.fields if f.kind is Kind.TIMESTAMP]
     if not stamps or typed.height == 0:
         return typed
-    misses = typed.select(
-        (pl.col(f.name).str.strip_chars().ne("") & pl.col(_typed(f.name)).is_null())
-        .sum()
-        .alias(f.name)
-        for f in stamps
-    ).row(0, named=True)
+
+    def count_misses(fields: list[Field]) -> dict[str, int]:
+        return typed.select(
+            (pl.col(f.name).str.strip_chars().ne("") & pl.col(_typed(f.name)).is_null())
+            .sum()
+            .alias(f.name)
+            for f in fields
+        ).row(0, named=True)
+
+    misses = count_misses(stamps)
+    redo = [f for f in stamps if misses[f.name] and f.name in offsets]
+    if redo:
+        typed = typed.with_columns(
+            offset_literal_parse(pl.col(f.name).str.strip_chars(), offsets[f.name], timezone).alias(
+                _typed(f.name)
+            )
+            for f in redo
+        )
+        misses.update(count_misses(redo))
     retry = [f for f in stamps if misses[f.name]]
     if not retry:
         return typed
