@@ -489,7 +489,7 @@ def _rebuild_when_most_work_redone(
 
 
 def _project_vars(settings: Settings) -> dict[str, Any]:
-    import yaml
+    import yaml  # type: ignore[import-untyped]  # PyYAML ships no types
 
     project = yaml.safe_load((settings.dbt_project_dir / "dbt_project.yml").read_text())
     return dict(project.get("vars") or {})

@@ -97,7 +97,7 @@ def _run_suites(
         started_at=started,
         finished_at=started,
         sample_rows=sample_rows,
-        parameters=params,
+        parameters=dict(params),
     )
     for check in all_checks(con, params):
         if not _selected(check.suite, suites) or not _relation_exists(con, check):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
+import yaml  # type: ignore[import-untyped]  # PyYAML ships no types
 from pydantic import (
     BaseModel,
     ConfigDict,
