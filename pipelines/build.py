@@ -67,6 +67,24 @@ def dbt_args(
     ]
 
 
+def forget_parse_of_another_project(settings: Settings) -> None:
+    """Drop dbt's saved parse when it was made from another project folder.
+
+    dbt's partial parsing reuses `partial_parse.msgpack` from the target
+    path, and the nodes in it hold absolute paths: after the project moved
+    (a new checkout, another worktree) with the same SERVIQ_HOME, dbt seeded
+    from the old folder's files, or failed on "No files found" once they
+    were gone. The target path records which folder it was parsed from.
+    """
+    target = settings.home / "dbt" / "target"
+    marker = target / "serviq_project_dir"
+    project = str(settings.dbt_project_dir.resolve())
+    if marker.exists() and marker.read_text(encoding="utf-8") != project:
+        (target / "partial_parse.msgpack").unlink(missing_ok=True)
+    target.mkdir(parents=True, exist_ok=True)
+    marker.write_text(project, encoding="utf-8")
+
+
 def run_dbt(
     command: str,
     settings: Settings,
@@ -78,6 +96,7 @@ def run_dbt(
 
     os.environ.update(dbt_env(settings))
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    forget_parse_of_another_project(settings)
     outcome = dbtRunner().invoke(dbt_args(command, settings, dbt_vars, extra))
     result = BuildResult()
     if outcome.exception is not None:
