@@ -42,6 +42,11 @@ def dbt_env(settings: Settings) -> dict[str, str]:
     }
 
 
+def dbt_target_path(settings: Settings) -> Path:
+    """Where dbt writes its artifacts (manifest, run results, saved parse)."""
+    return settings.home / "dbt" / "target"
+
+
 def dbt_args(
     command: str,
     settings: Settings,
@@ -57,7 +62,7 @@ def dbt_args(
         "--profiles-dir",
         str(settings.dbt_project_dir),
         "--target-path",
-        str(work / "target"),
+        str(dbt_target_path(settings)),
         "--log-path",
         str(work / "logs"),
         "--vars",
@@ -76,7 +81,7 @@ def forget_parse_of_another_project(settings: Settings) -> None:
     from the old folder's files, or failed on "No files found" once they
     were gone. The target path records which folder it was parsed from.
     """
-    target = settings.home / "dbt" / "target"
+    target = dbt_target_path(settings)
     marker = target / "serviq_project_dir"
     project = str(settings.dbt_project_dir.resolve())
     if marker.exists() and marker.read_text(encoding="utf-8") != project:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.build import run_dbt
+from pipelines.build import dbt_target_path, run_dbt
 from pipelines.db import scalar
 from pipelines.settings import REPO_ROOT, Settings
 from tests.support import TEST_PII_KEY
@@ -49,7 +49,7 @@ def test_a_project_in_a_new_folder_seeds_from_its_own_files(tmp_path: Path) -> N
 
     parsed = run_dbt("parse", _settings(home, first))
     assert not parsed.failed, parsed.failed
-    assert (home / "dbt" / "target" / "partial_parse.msgpack").exists()
+    assert (dbt_target_path(_settings(home, first)) / "partial_parse.msgpack").exists()
     shutil.rmtree(first)
 
     seeded = run_dbt("seed", _settings(home, second))

@@ -10,12 +10,13 @@ from typing import Any
 
 import duckdb
 
+from pipelines.build import dbt_target_path
 from tests.support import Pipeline
 
 
 def test_every_dbt_unit_test_ran_and_passed(small_pipeline: Pipeline) -> None:
     results = json.loads(
-        (small_pipeline.settings.home / "dbt" / "target" / "run_results.json").read_text()
+        (dbt_target_path(small_pipeline.settings) / "run_results.json").read_text()
     )["results"]
     unit = {r["unique_id"]: r["status"] for r in results if r["unique_id"].startswith("unit_test.")}
     assert len(unit) >= 35, f"only {len(unit)} unit tests ran"
@@ -24,9 +25,7 @@ def test_every_dbt_unit_test_ran_and_passed(small_pipeline: Pipeline) -> None:
 
 
 def test_every_model_has_a_unit_test_or_is_a_plain_projection(small_pipeline: Pipeline) -> None:
-    manifest = json.loads(
-        (small_pipeline.settings.home / "dbt" / "target" / "manifest.json").read_text()
-    )
+    manifest = _manifest(small_pipeline)
     tested = {
         node["depends_on"]["nodes"][0]
         for node in manifest["unit_tests"].values()
@@ -52,9 +51,7 @@ def _data_tests(manifest: dict[str, Any]) -> list[dict[str, Any]]:
 def test_every_unique_key_is_also_tested_not_null(small_pipeline: Pipeline) -> None:
     """dbt's `unique` skips nulls: a key column needs a not-null test too,
     one of its own or a place in its model's not_null_columns test."""
-    manifest = json.loads(
-        (small_pipeline.settings.home / "dbt" / "target" / "manifest.json").read_text()
-    )
+    manifest = _manifest(small_pipeline)
     not_null: set[tuple[str, str]] = set()
     unique: set[tuple[str, str]] = set()
     for node in _data_tests(manifest):
@@ -76,9 +73,7 @@ def test_not_null_columns_names_every_column_with_nulls(
 ) -> None:
     """A planted fault fails the multi-column not-null test, and each failing
     row names its column with the count of null rows."""
-    manifest = json.loads(
-        (small_pipeline.settings.home / "dbt" / "target" / "manifest.json").read_text()
-    )
+    manifest = _manifest(small_pipeline)
     node = next(
         node
         for node in _data_tests(manifest)
@@ -103,7 +98,7 @@ def test_not_null_columns_names_every_column_with_nulls(
 
 
 def _manifest(pipeline: Pipeline) -> dict[str, Any]:
-    return json.loads((pipeline.settings.home / "dbt" / "target" / "manifest.json").read_text())
+    return json.loads((dbt_target_path(pipeline.settings) / "manifest.json").read_text())
 
 
 def _faulty_copy(pipeline: Pipeline, tmp_path: Path) -> Path:
