@@ -6,6 +6,12 @@
 -- The model is read directly by each part, not through a shared CTE: DuckDB
 -- would materialise a CTE read three times (2.7M rows at 3M contacts), which
 -- cost more than the scans it saves (DECISIONLOG.md, "Platform and pipeline").
+--
+-- An incremental build that regrouped some customers' episodes only
+-- (audit.dbt_build_episode_from) checks those customers, whole histories:
+-- no other row was rewritten, and every pair the test compares lies within
+-- one customer.
+{%- set regrouped = serviq_regrouped_customers() %}
 with handled as (
 
     select
@@ -20,6 +26,9 @@ with handled as (
         ) as previous_started_at
     from {{ ref('int_contacts_grouped_to_episodes') }}
     where contact_role = 'handled'
+    {%- if regrouped %}
+        and customer_id in (select regrouped.customer_id from {{ regrouped }} as regrouped)
+    {%- endif %}
 
 ),
 
@@ -53,6 +62,9 @@ attempt_matches as (
         on attempts.episode_id = handled.episode_id
         and handled.contact_role = 'handled'
     where attempts.contact_role = 'attempt'
+    {%- if regrouped %}
+        and attempts.customer_id in (select regrouped.customer_id from {{ regrouped }} as regrouped)
+    {%- endif %}
     group by attempts.contact_id
 
 ),

@@ -141,6 +141,16 @@
     {{ return(serviq_is_partial() and serviq_incremental_plan().episode_from is not none) }}
 {%- endmacro %}
 
+{#- For tests: the relation of the customers whose episodes this incremental
+    build regrouped (customer_id, recompute_from_at), or none when the build
+    regrouped every customer (full builds, hand-run builds without a plan). -#}
+{% macro serviq_regrouped_customers() -%}
+    {%- if not execute -%}{{ return(none) }}{%- endif -%}
+    {%- set plan = serviq_incremental_plan() -%}
+    {%- if plan.since is none -%}{{ return(none) }}{%- endif -%}
+    {{ return(plan.episode_from) }}
+{%- endmacro %}
+
 {#- The instant each concerned customer's episodes are recomputed from, as a
     relation (customer_id, recompute_from_at); with `by_ref`, per 8-character
     customer_ref the earliest instant of its customers (fct_episodes has

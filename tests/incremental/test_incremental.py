@@ -9,12 +9,15 @@ ingested and built incrementally. That
 warehouse is copied aside and then rebuilt with `--full-refresh` (same
 folder, so dbt's partial parsing applies), and every mart and every table
 the build wrote must hold the same rows in both (sorted by every column,
-numbers equal to 1e-9). Three builds; data tests are left out of them to fit
-the suite's time budget (their rows are compared instead).
+numbers equal to 1e-9). Three builds; data tests run in the incremental one
+only (scoped to what it wrote: macros/incremental/test_scope.sql), and are
+left out of the two full ones to fit the suite's time budget (their rows are
+compared instead).
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,7 +30,7 @@ from polars.testing import assert_frame_equal
 
 import pipelines.build
 import pipelines.incremental
-from pipelines.build import build
+from pipelines.build import build, dbt_target_path
 from pipelines.db import frame, scalar
 from pipelines.incremental import EPISODE_FROM_TABLE, STATE_TABLE
 from pipelines.settings import REPO_ROOT, Settings
@@ -94,9 +97,13 @@ def builds(
 
     run_dbt = pipelines.build.run_dbt
 
+    with_data_tests = {"incremental": False}
+
     def without_data_tests(
         command: str, settings: Settings, dbt_vars: Any = None, extra: Any = ()
     ) -> Any:
+        if with_data_tests["incremental"]:
+            return run_dbt(command, settings, dbt_vars, extra)
         return run_dbt(command, settings, dbt_vars, [*extra, "--exclude-resource-type", "test"])
 
     monkeypatch_module.setattr(pipelines.build, "run_dbt", without_data_tests)
@@ -137,7 +144,12 @@ def builds(
     build(incremental)
     _land(generated, incremental.landing, _is_later)
     _ingest(incremental)
+    with_data_tests["incremental"] = True
     build(incremental)
+    with_data_tests["incremental"] = False
+    run_results = json.loads(
+        (dbt_target_path(incremental) / "run_results.json").read_text(encoding="utf-8")
+    )
 
     with duckdb.connect(str(incremental.warehouse)) as con:
         plans = frame(con, f"select * from {STATE_TABLE} order by built_at").to_dicts()
@@ -145,7 +157,7 @@ def builds(
     kept = root / "incremental.duckdb"
     shutil.copy2(incremental.warehouse, kept)
     build(incremental, full_refresh=True)
-    yield kept, incremental.warehouse, {"plans": plans}
+    yield kept, incremental.warehouse, {"plans": plans, "run_results": run_results}
 
 
 @pytest.fixture(scope="module")
@@ -264,6 +276,73 @@ def test_episodes_were_regrouped_from_each_customers_instant_not_whole_histories
             "on episode_from.customer_id = grouped.customer_id group by all)"
         ).fetchone()
     assert 0 < partial < customers
+
+
+def _quoted(table: str) -> str:
+    schema, name = table.split(".")
+    return f'"warehouse"."{schema}"."{name}"'
+
+
+def _test_results(builds: tuple[Path, Path, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {
+        result["unique_id"].split(".")[2]: result
+        for result in builds[2]["run_results"]["results"]
+        if result["unique_id"].startswith("test.")
+    }
+
+
+def test_the_incremental_builds_data_tests_pass_on_what_it_wrote(
+    builds: tuple[Path, Path, dict[str, Any]],
+) -> None:
+    """Every data test ran in the incremental build and passed, each on the
+    rows the build wrote: a model's date column scopes its tests even when
+    the model's YAML does not document that column, staging views by load,
+    the singular episodes test by the regrouped customers."""
+    results = _test_results(builds)
+    assert len(results) > 100
+    failed = {name: result["status"] for name, result in results.items() if result["status"] != "pass"}
+    assert not failed, failed
+    # contact_date is not documented for this model
+    scoped = results["unique_int_contacts_compared_to_predictions_contact_id"]["compiled_code"]
+    assert "(contact_date is null or contact_date >= cast('2026-06-" in scoped, scoped
+    # staging views do not document load_id
+    scoped = results["unique_stg_serviq__calls_call_id"]["compiled_code"]
+    assert "load_id in (select new_loads.load_id" in scoped, scoped
+    scoped = results["episodes_respect_the_repeat_window"]["compiled_code"]
+    regrouped = f"in (select regrouped.customer_id from {_quoted(EPISODE_FROM_TABLE)} as regrouped)"
+    assert scoped.count(regrouped) == 2, scoped
+
+
+def test_the_scoped_repeat_window_test_names_faults_of_regrouped_customers(
+    builds: tuple[Path, Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    """Run on the incrementally built rows with its build's regrouped
+    customers: a repeat moved out of its episode fails it for a regrouped
+    customer; for a customer the build did not regroup (rows it did not
+    write), the same fault is outside its scope."""
+    sql = _test_results(builds)["episodes_respect_the_repeat_window"]["compiled_code"]
+    faulty = tmp_path / "warehouse.duckdb"  # the catalog name in the compiled SQL
+    shutil.copyfile(builds[0], faulty)
+    table = "intermediate.int_contacts_grouped_to_episodes"
+    repeat_of = (
+        f"select min(grouped.contact_id) from {table} as grouped where contact_role = 'handled'"
+        " and episode_id <> contact_id and customer_id {} "
+        "(select customer_id from audit.kept_episode_from)"
+    )
+    with duckdb.connect(str(faulty)) as con:
+        con.execute(
+            f"create table {EPISODE_FROM_TABLE} as select * from audit.kept_episode_from"
+        )
+        assert con.execute(sql).fetchall() == []
+        regrouped = scalar(con, repeat_of.format("in"))
+        untouched = scalar(con, repeat_of.format("not in"))
+        assert regrouped and untouched, "the build regrouped some customers' repeats, not all"
+        for contact_id in (regrouped, untouched):
+            con.execute(
+                f"update {table} set episode_id = 'PLANTED' where contact_id = ?", [contact_id]
+            )
+        failing = {row[0] for row in con.execute(sql).fetchall()}
+    assert regrouped in failing and untouched not in failing, failing
 
 
 def test_fingerprint_changes_with_the_vars_and_the_time_zone() -> None:
