@@ -3,10 +3,15 @@
     contacts) instead of five scans of fct_contacts, and Explore's counts
     (contacts, handled, abandoned, mean wait) for buckets made of these
     columns. Scoped viewers read it restricted to their sites like any
-    mart, so they are offered only what they may see. -#}
+    mart, so they are offered only what they may see. Incremental by day:
+    the days fct_contacts recomputes. -#}
+{{ config(**serviq_incremental('contact_date')) }}
 with contacts as (
 
     select * from {{ ref('fct_contacts') }}
+    {%- if serviq_is_partial() %}
+    where contact_date >= {{ serviq_recompute_from() }}
+    {%- endif %}
 
 ),
 

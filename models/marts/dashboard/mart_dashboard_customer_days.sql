@@ -4,10 +4,18 @@
     previous day is before the start (or absent): each customer is counted
     once, on their first day in the range, by a filtered count instead of a
     count(distinct). Explore uses it when nothing but dates restricts the
-    selection (an every-site viewer, no site/channel/intent/team filter). -#}
+    selection (an every-site viewer, no site/channel/intent/team filter).
+
+    Incremental by day, like mart_dashboard_customer_hours: the recomputed
+    days' rows, each customer's first one linked to its last stored day
+    before them. -#}
+{{ config(**serviq_incremental('contact_date')) }}
 with customer_hours as (
 
     select * from {{ ref('mart_dashboard_customer_hours') }}
+    {%- if serviq_is_partial() %}
+    where contact_date >= {{ serviq_recompute_from() }}
+    {%- endif %}
 
 ),
 
@@ -15,10 +23,50 @@ customer_days as (
 
     select distinct
         customer_number,
-        contact_date
+        contact_date,
+        false as is_earlier
 
     from customer_hours
     where customer_number is not null
+
+),
+
+{%- if serviq_is_partial() %}
+
+earlier_days as (
+
+    -- the last stored day before the recomputed ones of each customer in them
+    select
+        stored.customer_number,
+        max(stored.contact_date) as contact_date,
+        true as is_earlier
+
+    from {{ this }} as stored
+    where stored.contact_date < {{ serviq_recompute_from() }}
+        and stored.customer_number in (select customer_days.customer_number from customer_days)
+    group by stored.customer_number
+
+),
+
+{%- endif %}
+
+linked as (
+
+    select
+        customer_number,
+        contact_date,
+        is_earlier,
+        lag(contact_date) over (
+            partition by customer_number order by contact_date
+        ) as previous_contact_date
+
+    from (
+        select * from customer_days
+        {%- if serviq_is_partial() %}
+        union all
+        select * from earlier_days
+        {%- endif %}
+    ) as days
 
 ),
 
@@ -27,11 +75,10 @@ final as (
     select
         customer_number,
         contact_date,
-        lag(contact_date) over (
-            partition by customer_number order by contact_date
-        ) as previous_contact_date
+        previous_contact_date
 
-    from customer_days
+    from linked
+    where not is_earlier
 
 )
 

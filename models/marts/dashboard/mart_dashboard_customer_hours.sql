@@ -3,32 +3,26 @@
     and the bucket counts for every bucket the sidebar filters and the
     date/hour/weekday drill-downs can make, without reading fct_contacts.
 
-    customer_number numbers the distinct customer_ref values of this build
-    0, 1, 2, ... so that the number of distinct customers of any selection
-    is the number of bits set by bitstring_agg (exact, and ~10x cheaper than
-    count(distinct) over the text). It is a bit position, not an
-    identifier: it changes with every build. -#}
+    customer_number is the customer_ref's number in
+    int_customer_refs_numbered (0, 1, 2, ...), so that the number of
+    distinct customers of any selection is the number of bits set by
+    bitstring_agg (exact, and ~10x cheaper than count(distinct) over the
+    text). It is a bit position, not an identifier. Incremental by day: the
+    numbers of stored refs never change, so only the days fct_contacts
+    recomputes are rewritten. -#}
+{{ config(**serviq_incremental('contact_date')) }}
 with contacts as (
 
     select * from {{ ref('fct_contacts') }}
-
-),
-
-known_customers as (
-
-    select distinct customer_ref
-    from contacts
-    where customer_ref is not null
+    {%- if serviq_is_partial() %}
+    where contact_date >= {{ serviq_recompute_from() }}
+    {%- endif %}
 
 ),
 
 numbered_customers as (
 
-    select
-        customer_ref,
-        cast(row_number() over (order by customer_ref) - 1 as integer) as customer_number
-
-    from known_customers
+    select * from {{ ref('int_customer_refs_numbered') }}
 
 ),
 
