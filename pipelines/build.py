@@ -36,6 +36,7 @@ class BuildResult:
 def dbt_env(settings: Settings) -> dict[str, str]:
     return {
         "SERVIQ_WAREHOUSE": str(settings.warehouse),
+        "SERVIQ_MARTS": str(settings.marts),
         "SERVIQ_THREADS": str(settings.threads),
         "SERVIQ_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit,
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
@@ -155,8 +156,13 @@ def build(
         # whole-project DuckDB builds are incremental when they can be (pipelines/incremental.py)
         from pipelines.incremental import plan_build
 
-        plan = plan_build(settings, dbt_vars, full_refresh)
+        no_marts = not settings.marts.exists()
+        plan = plan_build(settings, dbt_vars, full_refresh or no_marts)
+        if no_marts and plan.reason == "asked for" and not full_refresh:
+            plan.reason = "no marts file"
         full_refresh = plan.full_refresh
+        if full_refresh:
+            _fresh_marts_file(settings)
         dbt_vars = {**(dbt_vars or {}), **plan.dbt_vars}
         if not full_refresh:
             # seeds are in the fingerprint: unchanged since the last build
@@ -181,6 +187,43 @@ def build(
         more = f" and {len(result.failed) - 5} more" if len(result.failed) > 5 else ""
         raise BuildError(f"dbt build failed on {shown}{more}.")
     return result
+
+
+def _fresh_marts_file(settings: Settings) -> None:
+    """A full build starts from an empty marts file.
+
+    Tables of removed models and the blocks freed by earlier builds never
+    reach the serving file, which is a copy of it (pipelines/publish.py).
+    A build file from before the marts had their own file loses its `marts`
+    schema, so that `marts.x` can only mean the marts file's tables.
+    """
+    import duckdb
+
+    from pipelines.db import MARTS_DATABASE
+
+    def remove() -> None:
+        for path in (settings.marts, Path(f"{settings.marts}.wal")):
+            path.unlink(missing_ok=True)
+
+    if not settings.warehouse.exists():
+        remove()
+        return
+    con = duckdb.connect(str(settings.warehouse))
+    try:
+        con.execute("drop schema if exists marts cascade")
+        # In a process that ran dbt before, dbt's open instance has the old
+        # file attached (and dbt-duckdb does not attach it again): swap in
+        # the new file under the same name, or dbt would write to the old one.
+        attached = con.execute(
+            "select count(*) from duckdb_databases() where database_name = ?", [MARTS_DATABASE]
+        ).fetchall()[0][0]
+        con.execute(f"detach database if exists {MARTS_DATABASE}")
+        remove()
+        if attached:
+            quoted = str(settings.marts).replace("'", "''")
+            con.execute(f"attach '{quoted}' as {MARTS_DATABASE}")
+    finally:
+        con.close()
 
 
 def build_in_child(settings: Settings, dbt_vars: Mapping[str, Any] | None = None) -> None:

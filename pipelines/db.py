@@ -15,6 +15,68 @@ from typing import Any
 import duckdb
 import polars as pl
 
+# dbt-duckdb builds the marts into their own file next to the build file
+# (profiles.yml `attach`, dbt_project.yml `+database`), attached under this
+# name; publish copies that finished file instead of writing the marts again.
+MARTS_DATABASE = "serviq_marts"
+MARTS_SCHEMA = "marts"
+
+
+def marts_file(warehouse: Path) -> Path:
+    """The marts file of a build file: `<stem>.marts.duckdb` beside it."""
+    return warehouse.with_name(f"{warehouse.stem}.marts.duckdb")
+
+
+def attach_marts(con: duckdb.DuckDBPyConnection, warehouse: Path, read_only: bool = False) -> bool:
+    """Attach the warehouse's marts file (if it exists) so that SQL's `marts.x` names its tables.
+
+    A process that ran dbt in-process already has it attached (same name).
+    Returns whether the marts file is attached.
+    """
+    path = marts_file(warehouse)
+    if not path.exists():
+        return False
+    if not _attached(con):
+        quoted = str(path).replace("'", "''")
+        mode = " (read_only)" if read_only else ""
+        con.execute(f"attach if not exists '{quoted}' as {MARTS_DATABASE}{mode}")
+    has_schema = scalar(
+        con,
+        "select count(*) from duckdb_schemas() where database_name = ? and schema_name = ?",
+        [MARTS_DATABASE, MARTS_SCHEMA],
+    )
+    if has_schema:  # an empty marts file (no build yet) has none
+        con.execute(f"set search_path = 'main,{MARTS_DATABASE}.{MARTS_SCHEMA}'")
+    return True
+
+
+def connect_warehouse(warehouse: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A connection to the build file with its marts file attached (`marts.x` works)."""
+    con = duckdb.connect(str(warehouse), read_only=read_only)
+    try:
+        attach_marts(con, warehouse, read_only=read_only)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def catalog_of(con: duckdb.DuckDBPyConnection, schema: str) -> str:
+    """The database that holds `schema`: the marts file for `marts` when attached."""
+    if schema == MARTS_SCHEMA and _attached(con):
+        return MARTS_DATABASE
+    return str(scalar(con, "select current_database()"))
+
+
+def _attached(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(
+        scalar(
+            con,
+            "select count(*) from duckdb_databases() where database_name = ?",
+            [MARTS_DATABASE],
+        )
+    )
+
 
 def frame(
     con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | None = None
@@ -46,8 +108,12 @@ def cap_memory(con: duckdb.DuckDBPyConnection, limit: str | None = None) -> None
 
 @contextmanager
 def read_only(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A short-lived read-only connection, closed when the block ends."""
-    con = duckdb.connect(str(path), read_only=True)
+    """A short-lived read-only connection, closed when the block ends.
+
+    A build file gets its marts file attached (`connect_warehouse`); the
+    serving file holds its own `marts` schema.
+    """
+    con = connect_warehouse(path, read_only=True)
     try:
         yield con
     finally:

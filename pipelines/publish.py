@@ -1,11 +1,13 @@
 """Atomic publish: the serving file the dashboard and exports read.
 
-The build file (`warehouse.duckdb`) is written by ingestion and dbt; nobody
-else opens it. Publishing copies the marts, seeds, data-quality results and
-load audit into a new file next to the serving file, closes it, fsyncs it
-and swaps it in with `os.replace`. A reader that opens the serving file
-sees either the old or the new complete version, never a partial one, and
-never holds a lock the pipeline needs.
+The build file (`warehouse.duckdb`) is written by ingestion and dbt, and
+dbt builds the marts into their own file beside it (`warehouse.marts.duckdb`,
+pipelines/db.py); nobody else opens them. Publishing copies the finished
+marts file byte for byte to a new file next to the serving file (the marts
+are not written a second time), adds the seeds, data-quality results and
+load audit, closes it, fsyncs it and swaps it in with `os.replace`. A
+reader that opens the serving file sees either the old or the new complete
+version, never a partial one, and never holds a lock the pipeline needs.
 
 The quality gate: before copying, publish computes the build fingerprint
 (pipelines/quality/fingerprint.py) and looks up the latest `serviq check`
@@ -24,12 +26,21 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from pipelines.db import cap_memory, frame, scalar
+from pipelines.db import (
+    MARTS_DATABASE,
+    MARTS_SCHEMA,
+    attach_marts,
+    cap_memory,
+    frame,
+    marts_file,
+    scalar,
+)
 from pipelines.ingest.faults import pause
 
 PUBLISHED_SCHEMAS = ("marts", "seeds", "audit", "quality")
@@ -176,28 +187,53 @@ def _copy(
     gate: _Gate,
 ) -> tuple[int, int]:
     # Connect to the warehouse itself (in a process that just ran dbt this
-    # reuses dbt's open database instance; attaching the same file twice is
-    # refused) and attach the new serving file as the target.
+    # reuses dbt's open database instance, marts file attached; attaching
+    # the same file twice is refused).
     con = duckdb.connect(str(warehouse))
     try:
         cap_memory(con)
+        in_process = _marts_attached(con)  # by dbt, run in this process
+        if not attach_marts(con, warehouse):
+            raise PublishError(f"the warehouse {warehouse} has no marts: run `serviq build` first.")
         _check_gate(con, serving, require_check, gate)
-        con.execute(f"attach '{target}' as serving_new")
         listing = frame(
             con,
             """
-            select table_schema, table_name
+            select table_schema, table_name, table_schema = ? as in_marts_file
             from information_schema.tables
-            where table_catalog = current_database() and table_type = 'BASE TABLE'
-              and table_schema in ?
+            where table_type = 'BASE TABLE'
+              and ((table_catalog = ? and table_schema = ?)
+                or (table_catalog = current_database() and table_schema in ?))
             order by table_schema, table_name
             """,
-            [list(PUBLISHED_SCHEMAS)],
+            [
+                MARTS_SCHEMA,
+                MARTS_DATABASE,
+                MARTS_SCHEMA,
+                [s for s in PUBLISHED_SCHEMAS if s != MARTS_SCHEMA],
+            ],
         )
-        if not listing.filter(listing["table_schema"] == "marts").height:
+        marts = listing.filter(listing["in_marts_file"])
+        if not marts.height:
             raise PublishError(f"the warehouse {warehouse} has no marts: run `serviq build` first.")
         total = 0
-        for schema, table in listing.iter_rows():
+        for _, table, _ in marts.iter_rows():
+            total += int(scalar(con, f'select count(*) from {MARTS_DATABASE}.marts."{table}"'))
+        # The marts file as dbt finished it: everything in its storage, then
+        # closed here (dbt's process may still have it attached), then copied
+        # byte for byte; the marts are not written a second time.
+        con.execute(f"checkpoint {MARTS_DATABASE}")
+        con.execute("reset search_path")
+        con.execute(f"detach {MARTS_DATABASE}")
+        shutil.copyfile(marts_file(warehouse), target)
+        if in_process:  # dbt-duckdb does not attach it again for its next run
+            attach_marts(con, warehouse)
+            con.execute("reset search_path")
+        quoted = str(target).replace("'", "''")
+        con.execute(f"attach '{quoted}' as serving_new")
+        for schema, table, in_marts_file in listing.iter_rows():
+            if in_marts_file:
+                continue
             con.execute(f"create schema if not exists serving_new.{schema}")
             # A CTAS returns the number of rows it wrote: no second count(*).
             total += int(
@@ -227,6 +263,14 @@ def _copy(
     finally:
         con.close()
     return listing.height, total
+
+
+def _marts_attached(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(
+        scalar(
+            con, "select count(*) from duckdb_databases() where database_name = ?", [MARTS_DATABASE]
+        )
+    )
 
 
 def _write_coverage(con: duckdb.DuckDBPyConnection) -> None:

@@ -6,6 +6,7 @@ Every setting can be given as an environment variable prefixed `SERVIQ_`
 Files under `SERVIQ_HOME`:
     landing/            landing files (one folder per source entity)
     warehouse.duckdb    the build file: ingestion and dbt write here
+    warehouse.marts.duckdb  the marts dbt builds (attached to the build file; publish copies it)
     serving.duckdb      the published copy the dashboard and exports read
     quarantine/         nothing: quarantined rows live in DuckDB (audit schema)
 """
@@ -59,6 +60,13 @@ class Settings(BaseSettings):
     @cached_property
     def warehouse(self) -> Path:
         return self.warehouse_path or self.home / "warehouse.duckdb"
+
+    @cached_property
+    def marts(self) -> Path:
+        """The marts file: dbt builds schema `marts` here (pipelines/db.py `marts_file`)."""
+        from pipelines.db import marts_file
+
+        return marts_file(self.warehouse)
 
     @cached_property
     def serving(self) -> Path:

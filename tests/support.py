@@ -100,3 +100,49 @@ def run_pipeline(
     if not truth:
         truth = json.loads((landing / "truth.json").read_text(encoding="utf-8"))
     return Pipeline(settings=settings, landing=landing, truth=truth)
+
+
+def copy_warehouse(source: Path, target: Path) -> None:
+    """Copy a build file with its marts file (pipelines/db.py `marts_file`).
+
+    Both are checkpointed first: this process may still hold them open
+    (dbt in-process), with rows not yet in the files; dbt's instance gets
+    its marts file back afterwards, as publish does.
+    """
+    import duckdb
+
+    from pipelines.db import MARTS_DATABASE, attach_marts, marts_file, scalar
+
+    con = duckdb.connect(str(source))
+    try:
+        in_process = scalar(
+            con, "select count(*) from duckdb_databases() where database_name = ?", [MARTS_DATABASE]
+        )
+        con.execute("checkpoint")
+        if attach_marts(con, source):
+            con.execute(f"checkpoint {MARTS_DATABASE}")
+            con.execute("reset search_path")
+            con.execute(f"detach {MARTS_DATABASE}")
+        for src, dst in ((source, target), (marts_file(source), marts_file(target))):
+            for suffix in ("", ".wal"):
+                origin = Path(f"{src}{suffix}")
+                if origin.exists():
+                    shutil.copyfile(origin, f"{dst}{suffix}")
+        if in_process:
+            attach_marts(con, source)
+    finally:
+        con.close()
+
+
+def write_marts(warehouse: Path, sql: str) -> None:
+    """Run `sql` (creating `marts.*` tables) on the warehouse's marts file, as dbt would."""
+    import duckdb
+
+    from pipelines.db import marts_file
+
+    con = duckdb.connect(str(marts_file(warehouse)))
+    try:
+        con.execute("create schema if not exists marts")
+        con.execute(sql)
+    finally:
+        con.close()

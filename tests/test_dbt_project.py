@@ -11,7 +11,8 @@ from typing import Any
 import duckdb
 
 from pipelines.build import dbt_target_path
-from tests.support import Pipeline
+from pipelines.db import connect_warehouse
+from tests.support import Pipeline, copy_warehouse
 
 
 def test_every_dbt_unit_test_ran_and_passed(small_pipeline: Pipeline) -> None:
@@ -102,8 +103,9 @@ def _manifest(pipeline: Pipeline) -> dict[str, Any]:
 
 
 def _faulty_copy(pipeline: Pipeline, tmp_path: Path) -> Path:
+    """A copy of the build file and its marts file (dbt's SQL names both)."""
     faulty = tmp_path / pipeline.warehouse.name
-    shutil.copyfile(pipeline.warehouse, faulty)
+    copy_warehouse(pipeline.warehouse, faulty)
     return faulty
 
 
@@ -125,7 +127,7 @@ def test_unique_combination_of_columns_names_every_duplicate(
     assert len(key) == 7
     keys = ", ".join(key)
     table = "marts.mart_dashboard_customer_hours"
-    with duckdb.connect(str(_faulty_copy(small_pipeline, tmp_path))) as con:
+    with connect_warehouse(_faulty_copy(small_pipeline, tmp_path)) as con:
         assert con.execute(sql).fetchall() == []
         first, last = con.execute(f"select min(rowid), max(rowid) from {table}").fetchone()
         expected = {
@@ -155,7 +157,7 @@ def test_episodes_respect_the_repeat_window_names_planted_faults(
     node = _manifest(small_pipeline)["nodes"]["test.serviq.episodes_respect_the_repeat_window"]
     sql = node["compiled_code"]
     table = "intermediate.int_contacts_grouped_to_episodes"
-    with duckdb.connect(str(_faulty_copy(small_pipeline, tmp_path))) as con:
+    with connect_warehouse(_faulty_copy(small_pipeline, tmp_path)) as con:
         assert con.execute(sql).fetchall() == []
         # the last handled contact of an episode with two or more of them
         repeat = con.execute(
@@ -203,7 +205,7 @@ def test_source_not_null_columns_names_planted_nulls(
         for node in _data_tests(_manifest(small_pipeline))
     )
     sql = by_table["calls"]["compiled_code"]
-    with duckdb.connect(str(_faulty_copy(small_pipeline, tmp_path))) as con:
+    with connect_warehouse(_faulty_copy(small_pipeline, tmp_path)) as con:
         assert con.execute(sql).fetchall() == []
         con.execute(
             "update raw.calls set ended_at = null"

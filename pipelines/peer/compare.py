@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from pipelines.db import frame
+from pipelines.db import catalog_of, frame
 from pipelines.peer.postgres import open_duckdb
 
 MART_SCHEMA = "marts"
@@ -133,8 +133,8 @@ def mart_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     names = frame(
         con,
         "select table_name from information_schema.tables "
-        "where table_catalog = current_database() and table_schema = ? order by table_name",
-        [MART_SCHEMA],
+        "where table_catalog = ? and table_schema = ? order by table_name",
+        [catalog_of(con, MART_SCHEMA), MART_SCHEMA],
     )
     return [str(name) for name in names["table_name"].to_list()]
 

@@ -32,7 +32,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from pipelines.db import frame
+from pipelines.db import connect_warehouse, frame
 
 SUPERUSER = "serviq"
 DBNAME = "serviq"
@@ -214,11 +214,14 @@ def _create_database(server: PgServer) -> None:
 
 
 def open_duckdb(path: Path) -> duckdb.DuckDBPyConnection:
-    """Read-only, or this process's own instance when dbt-duckdb (in-process) still holds it."""
+    """Read-only, or this process's own instance when dbt-duckdb (in-process) still holds it.
+
+    The marts file is attached (pipelines/db.py): `marts.x` names its tables.
+    """
     try:
-        return duckdb.connect(str(path), read_only=True)
+        return connect_warehouse(path, read_only=True)
     except duckdb.ConnectionException:
-        return duckdb.connect(str(path))
+        return connect_warehouse(path)
 
 
 def _raw_columns(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, str]]]:

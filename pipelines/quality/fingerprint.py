@@ -17,39 +17,43 @@ import hashlib
 
 import duckdb
 
-from pipelines.db import frame
+from pipelines.db import catalog_of, frame
 
 FINGERPRINTED_SCHEMAS = ("raw", "marts", "seeds")
 
 
 def build_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
+    # the marts live in the marts file when it is attached (pipelines/db.py);
+    # `marts."t"` names them there, so the digest is the same text as before
+    catalogs = {schema: catalog_of(con, schema) for schema in FINGERPRINTED_SCHEMAS}
     tables = frame(
         con,
         """
-        select table_schema, table_name from information_schema.tables
-        where table_catalog = current_database() and table_type = 'BASE TABLE'
-          and table_schema in ?
+        select table_schema, table_name, table_catalog from information_schema.tables
+        where table_type = 'BASE TABLE'
+          and list_contains(?, struct_pack(c := table_catalog, s := table_schema))
         order by table_schema, table_name
         """,
-        [list(FINGERPRINTED_SCHEMAS)],
+        [[{"c": c, "s": s} for s, c in catalogs.items()]],
     )
     digest = hashlib.sha256()
-    for schema, table in tables.iter_rows():
+    for schema, table, catalog in tables.iter_rows():
         relation = f'{schema}."{table}"'
+        columns = _columns(con, catalog, schema, table)
         count, total = con.execute(
-            f"select count(*), coalesce(sum(hash({_columns(con, schema, table)})::hugeint), 0)"
-            f"::varchar from {relation}"
+            f"select count(*), coalesce(sum(hash({columns})::hugeint), 0)"
+            f'::varchar from "{catalog}".{relation}'
         ).fetchall()[0]
         digest.update(f"{relation}\t{count}\t{total}\n".encode())
     return digest.hexdigest()[:32]
 
 
-def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> str:
+def _columns(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, table: str) -> str:
     """The table's columns in order, quoted, as `hash`'s arguments."""
     names = con.execute(
         "select column_name from duckdb_columns() "
-        "where database_name = current_database() and schema_name = ? and table_name = ? "
+        "where database_name = ? and schema_name = ? and table_name = ? "
         "order by column_index",
-        [schema, table],
+        [catalog, schema, table],
     ).fetchall()
     return ", ".join('"' + name.replace('"', '""') + '"' for (name,) in names)

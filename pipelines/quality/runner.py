@@ -29,7 +29,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from pipelines.db import cap_memory, frame, scalar
+from pipelines.db import cap_memory, catalog_of, connect_warehouse, frame, scalar
 from pipelines.quality.fingerprint import build_fingerprint
 from pipelines.quality.rules import Params, Rule, quote
 from pipelines.quality.store import CheckRun, ResultRow, save_run
@@ -70,7 +70,7 @@ def run_checks(
     # releases the GIL, hashes the build for its fingerprint
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="gx-import") as pool:
         gx_ready = pool.submit(_GX)
-        con = duckdb.connect(str(warehouse))
+        con = connect_warehouse(warehouse)
         try:
             run = _run_suites(con, gx_ready, params, sample_rows, say, suites)
         finally:
@@ -183,9 +183,9 @@ def _relation_exists(con: duckdb.DuckDBPyConnection, check: TableCheck) -> bool:
     return bool(
         scalar(
             con,
-            "select count(*) from information_schema.tables where table_catalog = "
-            "current_database() and table_schema = ? and table_name = ?",
-            [schema, table.strip('"')],
+            "select count(*) from information_schema.tables where table_catalog = ? "
+            "and table_schema = ? and table_name = ?",
+            [catalog_of(con, schema), schema, table.strip('"')],
         )
     )
 

@@ -32,7 +32,7 @@ from typing import Any
 
 import duckdb
 
-from pipelines.db import frame
+from pipelines.db import catalog_of, frame
 from pipelines.quality.coverage import source_coverage
 from pipelines.quality.rules import (
     Params,
@@ -304,10 +304,11 @@ def discover_marts(con: duckdb.DuckDBPyConnection) -> list[MartShape]:
             on tables.table_catalog = columns.table_catalog
             and tables.table_schema = columns.table_schema
             and tables.table_name = columns.table_name
-        where columns.table_catalog = current_database() and columns.table_schema = 'marts'
+        where columns.table_catalog = ? and columns.table_schema = 'marts'
           and tables.table_type = 'BASE TABLE'
         order by columns.table_name, columns.ordinal_position
         """,
+        [catalog_of(con, "marts")],
     )
     shapes: dict[str, MartShape] = {}
     for table, column, kind in listing.iter_rows():

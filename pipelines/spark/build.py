@@ -4,8 +4,9 @@
     2. register `raw.<entity>` views over it (pipelines/spark/sources.py)
     3. `dbt build --target spark` in this process (dbt-spark)
     4. export every mart and seed table from Spark as Parquet and load them
-       into the DuckDB build file's `marts` and `seeds` schemas in one
-       transaction (pipelines/spark/export.py)
+       where a DuckDB build puts them: the marts into a new marts file that
+       replaces the old one, the seeds into the build file's `seeds` schema
+       in one transaction (pipelines/spark/export.py)
 
 After step 4 the build file looks to `serviq publish`, the dashboard and the
 exports exactly as after a DuckDB build, whatever engine computed the marts.

@@ -4,10 +4,13 @@ Which tables: every model and seed dbt built into the published schemas
 (`marts`, `seeds`; pipelines/publish.py), read from dbt's manifest, so a new
 mart is exported without a list to maintain here. How: Spark writes each one
 as Parquet (`insert overwrite directory ... using parquet`, the same statement
-locally and on a cluster), then one DuckDB transaction replaces the build
-file's `marts` and `seeds` schemas with `create table ... as select * from
-read_parquet(...)`. A failure before the commit leaves the build file as it
-was; `publish` is unchanged.
+locally and on a cluster), then DuckDB loads them with `create table ... as
+select * from read_parquet(...)`: the marts into a new marts file (where a
+DuckDB build puts them, pipelines/db.py `marts_file`), the seeds into the
+build file's `seeds` schema in one transaction, and the new marts file
+replaces the old one once both are written. A failure before that leaves
+the build file's seeds and the marts file as they were; `publish` is
+unchanged.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.db import MARTS_DATABASE, MARTS_SCHEMA, marts_file
 from pipelines.settings import Settings
 
 EXPORTED_SCHEMAS = ("marts", "seeds")
@@ -75,24 +79,53 @@ def export_and_load(run: Callable[[str], object], settings: Settings) -> ExportR
 
 def load_into_duckdb(warehouse: Path, base: Path, relations: list[tuple[str, str]]) -> ExportReport:
     report = ExportReport()
+    marts = marts_file(warehouse)
+    fresh = marts.with_name(f".{marts.name}.{os.getpid()}.tmp")
+    fresh.unlink(missing_ok=True)
+    counts: dict[tuple[str, str], int] = {}
+
+    def load(con: duckdb.DuckDBPyConnection, target: str, schema: str, table: str) -> None:
+        files = str(base / schema / table / "*.parquet").replace("'", "''")
+        con.execute(f"create table {target}.\"{table}\" as select * from read_parquet('{files}')")
+        count = con.execute(f'select count(*) from {target}."{table}"').fetchall()[0][0]
+        counts[(schema, table)] = int(count)
+
     con = duckdb.connect(str(warehouse))
     try:
-        con.execute("begin transaction")
-        for schema in EXPORTED_SCHEMAS:
-            con.execute(f"drop schema if exists {schema} cascade")
-            con.execute(f"create schema {schema}")
+        # a DuckDB build in this process may still have the old marts file attached
+        con.execute(f"detach database if exists {MARTS_DATABASE}")
+        quoted = str(fresh).replace("'", "''")
+        con.execute(f"attach '{quoted}' as spark_marts")
+        con.execute(f"create schema spark_marts.{MARTS_SCHEMA}")
         for schema, table in relations:
-            files = str(base / schema / table / "*.parquet").replace("'", "''")
-            con.execute(
-                f"create table {schema}.\"{table}\" as select * from read_parquet('{files}')"
-            )
-            count = con.execute(f'select count(*) from {schema}."{table}"').fetchall()[0][0]
-            report.tables.append(f"{schema}.{table}")
-            report.rows += int(count)
-        con.execute("commit")
+            if schema == MARTS_SCHEMA:
+                load(con, f"spark_marts.{MARTS_SCHEMA}", schema, table)
+        con.execute("checkpoint spark_marts")
+        con.execute("detach spark_marts")
+        con.execute("begin transaction")
+        try:
+            # a build file from before the marts file: its own `marts` goes
+            con.execute(f"drop schema if exists {MARTS_SCHEMA} cascade")
+            for schema in EXPORTED_SCHEMAS:
+                if schema != MARTS_SCHEMA:
+                    con.execute(f"drop schema if exists {schema} cascade")
+                    con.execute(f"create schema {schema}")
+            for schema, table in relations:
+                if schema != MARTS_SCHEMA:
+                    load(con, schema, schema, table)
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
     except BaseException:
-        con.execute("rollback")
+        fresh.unlink(missing_ok=True)
+        Path(f"{fresh}.wal").unlink(missing_ok=True)
         raise
     finally:
         con.close()
+    os.replace(fresh, marts)
+    Path(f"{marts}.wal").unlink(missing_ok=True)
+    for schema, table in relations:
+        report.tables.append(f"{schema}.{table}")
+        report.rows += counts[(schema, table)]
     return report

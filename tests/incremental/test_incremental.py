@@ -31,10 +31,10 @@ from polars.testing import assert_frame_equal
 import pipelines.build
 import pipelines.incremental
 from pipelines.build import build, dbt_target_path
-from pipelines.db import frame, scalar
+from pipelines.db import connect_warehouse, frame, scalar
 from pipelines.incremental import EPISODE_FROM_TABLE, STATE_TABLE
 from pipelines.settings import REPO_ROOT, Settings
-from tests.support import settings_for
+from tests.support import copy_warehouse, settings_for
 
 DAYS = 21
 CONTACTS_PER_DAY = 600
@@ -155,7 +155,7 @@ def builds(
         plans = frame(con, f"select * from {STATE_TABLE} order by built_at").to_dicts()
         con.execute("checkpoint")
     kept = root / "incremental.duckdb"
-    shutil.copy2(incremental.warehouse, kept)
+    copy_warehouse(incremental.warehouse, kept)  # with its marts file
     build(incremental, full_refresh=True)
     yield kept, incremental.warehouse, {"plans": plans, "run_results": run_results}
 
@@ -169,7 +169,7 @@ def monkeypatch_module() -> Iterator[pytest.MonkeyPatch]:
 
 def _tables(warehouse: Path) -> list[str]:
     # read-write: dbt, run in this process, still holds the file open that way
-    with duckdb.connect(str(warehouse)) as con:
+    with connect_warehouse(warehouse) as con:
         rows = con.execute(
             "select table_schema || '.' || table_name from information_schema.tables "
             "where table_type = 'BASE TABLE' and list_contains(?, table_schema) order by 1",
@@ -186,7 +186,7 @@ NUMBERED = ("marts.mart_dashboard_customer_hours", "marts.mart_dashboard_custome
 
 
 def _sorted_rows(warehouse: Path, table: str) -> pl.DataFrame:
-    with duckdb.connect(str(warehouse)) as con:
+    with connect_warehouse(warehouse) as con:
         if table == NUMBERS:
             refs, numbers, lowest, highest = con.execute(
                 f"select count(*), count(distinct customer_number), min(customer_number),"
@@ -221,7 +221,7 @@ def test_every_mart_and_table_equals_a_full_rebuild(
     tables = _tables(full)
     assert _tables(incremental) == tables
     assert {"marts.mart_fcr_daily", "marts.fct_episodes", "marts.mart_hotline_daily"} <= set(tables)
-    with duckdb.connect(str(incremental)) as con:
+    with connect_warehouse(incremental) as con:
         assert scalar(
             con, "select count(*) from marts.fct_contacts where contact_date = ?", [NEW_DAY]
         )

@@ -10,20 +10,18 @@ through, and the call-based marts equal the full warehouse's on the same calls.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import polars as pl
 import pytest
 
-from pipelines.db import frame, read_only
+from pipelines.db import connect_warehouse, frame, read_only
 from pipelines.quality import run_checks
 from pipelines.quality.runner import GX_ON_EMPTY
 from pipelines.schema import ENTITIES
 from tests.partial.conftest import CALLS, CallsOnly
-from tests.support import Pipeline
+from tests.support import Pipeline, copy_warehouse
 
 PHONE = "phone"
 
@@ -31,7 +29,7 @@ PHONE = "phone"
 def sql(path: Path, query: str, params: list[Any] | None = None) -> pl.DataFrame:
     """Query a file; the build file the same way dbt (still open in this process) opened it."""
     if path.name == "warehouse.duckdb":
-        con = duckdb.connect(str(path))
+        con = connect_warehouse(path)
         try:
             return frame(con, query, params)
         finally:
@@ -106,12 +104,7 @@ def test_checks_pass_and_say_which_sources_are_empty(calls_only: CallsOnly) -> N
 
 
 def warehouse_copy(calls_only: CallsOnly, target: Path) -> Path:
-    con = duckdb.connect(str(calls_only.pipeline.warehouse))
-    try:
-        con.execute("checkpoint")  # everything in the file, nothing left in its WAL
-    finally:
-        con.close()
-    shutil.copy2(calls_only.pipeline.warehouse, target)
+    copy_warehouse(calls_only.pipeline.warehouse, target)  # with its marts file
     return target
 
 
@@ -138,7 +131,7 @@ def test_empty_relations_are_judged_as_gx_judges_them(
 def test_checks_still_fail_on_real_problems(calls_only: CallsOnly, tmp_path: Path) -> None:
     """On a copy: a negative hold, a call mart share above 1 and a bad row in an empty mart."""
     copy = warehouse_copy(calls_only, tmp_path / "broken.duckdb")
-    con = duckdb.connect(str(copy))
+    con = connect_warehouse(copy)
     try:
         con.execute(
             "update raw.calls set hold_seconds = -5 "

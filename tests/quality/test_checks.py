@@ -30,11 +30,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines.db import connect_warehouse
 from pipelines.publish import PublishError, publish
 from pipelines.quality import run_checks
 from pipelines.quality.fingerprint import build_fingerprint
 from pipelines.quality.store import CheckRun, ResultRow, save_run
-from tests.support import TEST_PII_KEY, Pipeline
+from tests.support import TEST_PII_KEY, Pipeline, copy_warehouse, write_marts
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -69,7 +70,7 @@ PLANTED = {
 
 
 def plant_faults(warehouse: Path) -> None:
-    con = duckdb.connect(str(warehouse))
+    con = connect_warehouse(warehouse)
     try:
         first = con.execute("select call_id from raw.calls order by call_id limit 6").fetchall()
         ids = [row[0] for row in first]
@@ -114,10 +115,8 @@ def plant_faults(warehouse: Path) -> None:
 @pytest.fixture(scope="module")
 def faulty(small_pipeline: Pipeline, tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("faulty")
-    for name in ("warehouse.duckdb", "warehouse.duckdb.wal", "serving.duckdb"):
-        source = small_pipeline.settings.home / name
-        if source.exists():
-            shutil.copy(source, home / name)
+    copy_warehouse(small_pipeline.warehouse, home / "warehouse.duckdb")
+    shutil.copy(small_pipeline.serving, home / "serving.duckdb")
     plant_faults(home / "warehouse.duckdb")
     return home
 
@@ -242,7 +241,7 @@ def test_publish_refuses_in_one_sentence_and_the_dashboard_keeps_the_last_versio
 def fake_run(warehouse: Path, success: bool) -> CheckRun:
     import datetime as dt
 
-    con = duckdb.connect(str(warehouse))
+    con = connect_warehouse(warehouse)
     try:
         now = dt.datetime.now(dt.UTC)
         run = CheckRun(
@@ -277,10 +276,8 @@ def fake_run(warehouse: Path, success: bool) -> CheckRun:
 
 
 def make_warehouse(path: Path, version: int) -> None:
-    con = duckdb.connect(str(path))
-    con.execute("create schema if not exists marts")
-    con.execute(f"create or replace table marts.versioned as select {version} as version")
-    con.close()
+    duckdb.connect(str(path)).close()
+    write_marts(path, f"create or replace table marts.versioned as select {version} as version")
 
 
 def test_the_gate_judges_the_latest_run_over_exactly_this_build(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.db import read_only
+from pipelines.db import MARTS_DATABASE, connect_warehouse, marts_file, read_only
 from pipelines.ingest import ingest
 from pipelines.publish import publish
 from tests.reliability.landing import MAPPING, valid_record, write_records
@@ -29,15 +29,17 @@ from tests.support import TEST_PII_KEY
 
 
 def build_marts(warehouse: Path, version: int) -> None:
-    con = duckdb.connect(str(warehouse))
+    """Two marts in the warehouse's marts file, as dbt writes them (pipelines/db.py)."""
+    duckdb.connect(str(marts_file(warehouse))).close()
+    con = connect_warehouse(warehouse)
     try:
-        con.execute("create schema if not exists marts")
+        con.execute(f"create schema if not exists {MARTS_DATABASE}.marts")
         con.execute(
-            "create or replace table marts.version_head as "
+            f"create or replace table {MARTS_DATABASE}.marts.version_head as "
             f"select {version} as version, (select count(*) from raw.calls) as row_count"
         )
         con.execute(
-            "create or replace table marts.version_rows as "
+            f"create or replace table {MARTS_DATABASE}.marts.version_rows as "
             f"select {version} as version, call_id from raw.calls"
         )
     finally:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
@@ -29,12 +28,14 @@ import time
 from pathlib import Path
 
 import duckdb
+import pytest
 
+from pipelines.db import connect_warehouse, marts_file
 from pipelines.ingest import ingest
-from pipelines.publish import publish
+from pipelines.publish import PublishError, publish
 from pipelines.schema import ENTITIES
 from tests.reliability.landing import MAPPING, MUTATIONS, small_landing, valid_record, write_records
-from tests.support import TEST_PII_KEY, Pipeline
+from tests.support import TEST_PII_KEY, Pipeline, copy_warehouse, write_marts
 
 REPO = Path(__file__).resolve().parents[2]
 PAUSED = "serviq-fault: paused at"
@@ -117,7 +118,7 @@ def content(warehouse: Path) -> dict[str, list[tuple]]:
 
 
 def query(warehouse: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = connect_warehouse(warehouse, read_only=True)
     try:
         return con.execute(sql).fetchall()
     finally:
@@ -209,11 +210,8 @@ def test_build_killed_while_writing_marts_then_rerun_gives_the_clean_marts(
 ) -> None:
     home = tmp_path / "home"
     home.mkdir()
-    for suffix in ("", ".wal"):
-        source = Path(f"{small_pipeline.warehouse}{suffix}")
-        if source.exists():
-            shutil.copy(source, home / f"warehouse.duckdb{suffix}")
     warehouse = home / "warehouse.duckdb"
+    copy_warehouse(small_pipeline.warehouse, warehouse)
     # the marts only (no tests): the kill and the rebuild are about how tables are written
     args = ("build", "--select", " ".join(f"{m},resource_type:model" for m in MARTS))
 
@@ -223,7 +221,7 @@ def test_build_killed_while_writing_marts_then_rerun_gives_the_clean_marts(
     expected = {table: mart_rows(warehouse, table) for table in MARTS}
     assert all(expected.values())
 
-    con = duckdb.connect(str(warehouse))
+    con = connect_warehouse(warehouse)
     con.execute("drop table marts.mart_contacts_daily")  # the rebuild must bring it back
     con.execute("update marts.fct_contacts set channel = 'x'")
     con.close()
@@ -253,10 +251,8 @@ def test_build_killed_while_writing_marts_then_rerun_gives_the_clean_marts(
 # Publish
 # --------------------------------------------------------------------------
 def make_warehouse(path: Path, version: int) -> None:
-    con = duckdb.connect(str(path))
-    con.execute("create schema if not exists marts")
-    con.execute(f"create or replace table marts.versioned as select {version} as version")
-    con.close()
+    duckdb.connect(str(path)).close()
+    write_marts(path, f"create or replace table marts.versioned as select {version} as version")
 
 
 def sha(path: Path) -> str:
@@ -280,4 +276,21 @@ def test_publish_killed_before_the_swap_leaves_the_old_version_whole(tmp_path: P
 
     publish(warehouse, serving)
     assert query(serving, "select version from marts.versioned") == [(2,)]
+    assert not list(home.glob(".serving.duckdb.*.tmp*"))
+
+
+def test_publish_refuses_a_build_without_its_marts_file(tmp_path: Path) -> None:
+    """The marts file is what publish copies: without it, one sentence and nothing changes."""
+    home = tmp_path / "home"
+    home.mkdir()
+    warehouse, serving = home / "warehouse.duckdb", home / "serving.duckdb"
+    make_warehouse(warehouse, 1)
+    publish(warehouse, serving)
+    before = sha(serving)
+    marts_file(warehouse).unlink()
+
+    with pytest.raises(PublishError, match=r"has no marts: run `serviq build` first"):
+        publish(warehouse, serving)
+    assert sha(serving) == before
+    assert not marts_file(warehouse).exists()  # refusing does not create an empty one
     assert not list(home.glob(".serving.duckdb.*.tmp*"))

@@ -45,7 +45,7 @@ from tests.reliability.landing import (
     write,
     write_records,
 )
-from tests.support import TEST_PII_KEY, Pipeline
+from tests.support import TEST_PII_KEY, Pipeline, copy_warehouse
 
 KEY = TEST_PII_KEY.encode()
 REPO = Path(__file__).resolve().parents[2]
@@ -186,10 +186,8 @@ def test_no_planted_pii_in_any_duckdb_file_wal_quarantine_or_log(
 ) -> None:
     home = tmp_path / "home"
     home.mkdir()
-    for name in ("warehouse.duckdb", "warehouse.duckdb.wal", "serving.duckdb"):
-        source = small_pipeline.settings.home / name
-        if source.exists():
-            shutil.copy(source, home / name)
+    copy_warehouse(small_pipeline.warehouse, home / "warehouse.duckdb")
+    shutil.copy(small_pipeline.serving, home / "serving.duckdb")
     landing = tmp_path / "planted"
     ours = plant(landing)
     generated = generator_pii(small_pipeline.landing)
@@ -204,6 +202,7 @@ def test_no_planted_pii_in_any_duckdb_file_wal_quarantine_or_log(
 
     targets = [
         home / "warehouse.duckdb",
+        home / "warehouse.marts.duckdb",
         home / "serving.duckdb",
         small_pipeline.serving,
         *logs.iterdir(),

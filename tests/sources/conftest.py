@@ -26,7 +26,7 @@ import pytest
 from pipelines.ingest import ingest
 from pipelines.settings import Settings
 from pipelines.sources.mapping import builtin_mapping, load_mapping
-from tests.support import exclusive, settings_for
+from tests.support import copy_warehouse, exclusive, settings_for
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = Path(__file__).resolve().parent / "samples"
@@ -107,7 +107,7 @@ def sources_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sour
             built.mkdir(parents=True)
             _build(built)
     settings = settings_for(tmp_path_factory.mktemp("sources"))
-    shutil.copyfile(settings_for(built).warehouse, settings.warehouse)
+    copy_warehouse(settings_for(built).warehouse, settings.warehouse)  # with its marts file
     raw = json.loads((built / "reports.json").read_text(encoding="utf-8"))
     reports = {name: Loaded(**values) for name, values in raw.items()}
     yield SourcesWarehouse(settings=settings, reports=reports)

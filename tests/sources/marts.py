@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import duckdb
-
+from pipelines.db import connect_warehouse
 from tests.sources.conftest import SourcesWarehouse
 
 HOTLINE = """
@@ -27,7 +26,7 @@ HOTLINE = """
 
 
 def hotline(wh: SourcesWarehouse, where: str) -> dict[str, Any]:
-    con = duckdb.connect(str(wh.warehouse))
+    con = connect_warehouse(wh.warehouse)
     try:
         cursor = con.execute(HOTLINE.format(where=where))
         names = [d[0] for d in cursor.description]

@@ -9,15 +9,16 @@ under short_abandon_seconds = 5; AHT = connected + wrap per answered call).
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from pipelines.db import connect_warehouse, marts_file
 from tests.pii_scan import describe, scan
 from tests.sources.conftest import SourcesWarehouse
 from tests.sources.marts import hotline, rates
+from tests.support import copy_warehouse
 
 # every test here reads the one sources warehouse: one xdist worker builds it once
 pytestmark = pytest.mark.xdist_group("sources")
@@ -90,7 +91,7 @@ def test_zendesk_ticket_metrics(sources_warehouse: SourcesWarehouse) -> None:
     # FCR: episodes {101, 104} (two contacts: not FCR), {102} (FCR), {105}
     # (pending: marked unresolved); none censored (the data ends 2026-06-02,
     # more than 7 days after 2026-05-13) -> email 0 of 1, app 1 of 2
-    con = duckdb.connect(str(sources_warehouse.warehouse))
+    con = connect_warehouse(sources_warehouse.warehouse)
     try:
         fcr = dict(
             (channel, (int(num), int(den), int(censored)))
@@ -120,7 +121,7 @@ def test_customer_ids_never_land_in_clear(
     assert not {r[0] for r in requesters} & {"9001", "9002", "9003", "9004"}
     assert all("[PHONE:" in str(m[0]) for m in masked)
     copy = tmp_path / "warehouse.duckdb"
-    shutil.copyfile(sources_warehouse.warehouse, copy)
+    copy_warehouse(sources_warehouse.warehouse, copy)
     planted = ["13800000001", "+8613900000001", "8613900000004", "13812345671", "13912345678"]
-    findings = scan([copy], planted)
+    findings = scan([copy, marts_file(copy)], planted)
     assert not findings, describe(findings)
