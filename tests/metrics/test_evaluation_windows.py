@@ -12,7 +12,6 @@ with 10 days the first ~4 days are observable.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import polars as pl
@@ -23,6 +22,7 @@ from pipelines.db import frame, read_only
 from pipelines.publish import publish
 from pipelines.settings import Settings
 from tests.support import TEST_PII_KEY, Pipeline
+from tests.support import copy_warehouse as copy_build_files
 
 SHORT_WINDOWS = {"repeat_window_days": 3, "value_window_days": 10}
 FCR_SQL = """
@@ -51,13 +51,11 @@ from marts.mart_proactive_daily
 
 
 def copy_warehouse(source: Path, home: Path) -> Path:
-    """Copy the build file (and its WAL, if any) into a fresh home."""
+    """Copy the build file and its marts file into a fresh home (the build
+    below selects the evaluation family; the other marts must be there)."""
     home.mkdir(parents=True, exist_ok=True)
     target = home / "warehouse.duckdb"
-    for suffix in ("", ".wal"):
-        path = Path(f"{source}{suffix}")
-        if path.exists():
-            shutil.copy(path, Path(f"{target}{suffix}"))
+    copy_build_files(source, target)
     return target
 
 
