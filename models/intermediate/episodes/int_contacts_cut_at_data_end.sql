@@ -6,9 +6,15 @@
     Every evaluation metric (episodes, effort, prediction, proactive,
     value) reads contacts through this model, so they share one end. -#}
 {#- A view: a row per contact carrying the end would be rewritten whole by
-    every build; readers join the one-row end instead (DECISIONLOG). -#}
+    every build; readers get the one-row end attached instead (DECISIONLOG).
+    The end is attached as a scalar, not by a join on started_at <= end:
+    DuckDB estimated that join at a few hundred rows, so every reader that
+    joined this view to a small table (the touched customers of an
+    incremental build, the offers) built its hash table over all contacts
+    and all their columns. Without an as-of date every contact starts at or
+    before the latest start, so only the null check is left. -#}
 {{ config(materialized='view') }}
--- inlined: both readers (the max and the join) scan only the columns they
+-- inlined: both readers (the max and the rows) scan only the columns they
 -- need; stored, every reader of this view copied all of int_contacts_unioned
 with contacts as {{ cte_inlined() }} (
 
@@ -32,11 +38,14 @@ final as (
 
     select
         contacts.*,
-        data_end.data_end_at
+        (select data_end.data_end_at from data_end) as data_end_at
 
     from contacts
-    inner join data_end
-        on contacts.started_at <= data_end.data_end_at
+    {%- if var('as_of_date') %}
+    where contacts.started_at <= (select data_end.data_end_at from data_end)
+    {%- else %}
+    where contacts.started_at is not null
+    {%- endif %}
 
 )
 
