@@ -92,17 +92,25 @@ ranked as (
         measure,
         measure_value,
         ces_mean_score,
+        -- average rank of ties: rank + (peers - 1) / 2, the peers counted
+        -- over the same window as the rank (one sort for both, where a
+        -- count partitioned by the value needed a second: 9.2 -> 4.9 CPU s
+        -- at 3.7M contacts)
         rank() over (
             partition by period_grain, period_start_date, measure
             order by measure_value
         ) + (count(*) over (
-            partition by period_grain, period_start_date, measure, measure_value
+            partition by period_grain, period_start_date, measure
+            order by measure_value
+            range between current row and current row
         ) - 1) / 2.0 as measure_rank,
         rank() over (
             partition by period_grain, period_start_date, measure
             order by ces_mean_score
         ) + (count(*) over (
-            partition by period_grain, period_start_date, measure, ces_mean_score
+            partition by period_grain, period_start_date, measure
+            order by ces_mean_score
+            range between current row and current row
         ) - 1) / 2.0 as ces_rank
 
     from by_period
