@@ -321,7 +321,9 @@ def test_the_incremental_builds_data_tests_pass_on_what_it_wrote(
     the singular episodes test by the regrouped customers."""
     results = _test_results(builds)
     assert len(results) > 100
-    failed = {name: result["status"] for name, result in results.items() if result["status"] != "pass"}
+    failed = {
+        name: result["status"] for name, result in results.items() if result["status"] != "pass"
+    }
     assert not failed, failed
     # contact_date is not documented for this model
     scoped = results["unique_int_contacts_compared_to_predictions_contact_id"]["compiled_code"]
@@ -351,9 +353,7 @@ def test_the_scoped_repeat_window_test_names_faults_of_regrouped_customers(
         "(select customer_id from audit.kept_episode_from)"
     )
     with duckdb.connect(str(faulty)) as con:
-        con.execute(
-            f"create table {EPISODE_FROM_TABLE} as select * from audit.kept_episode_from"
-        )
+        con.execute(f"create table {EPISODE_FROM_TABLE} as select * from audit.kept_episode_from")
         assert con.execute(sql).fetchall() == []
         regrouped = scalar(con, repeat_of.format("in"))
         untouched = scalar(con, repeat_of.format("not in"))

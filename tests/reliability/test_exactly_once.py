@@ -259,13 +259,18 @@ def sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_publish_killed_before_the_swap_leaves_the_old_version_whole(tmp_path: Path) -> None:
+def published_version_1(tmp_path: Path) -> tuple[Path, Path, Path, str]:
+    """(home, build file, serving file, the serving file's sha) after publishing version 1."""
     home = tmp_path / "home"
     home.mkdir()
     warehouse, serving = home / "warehouse.duckdb", home / "serving.duckdb"
     make_warehouse(warehouse, 1)
     publish(warehouse, serving)
-    before = sha(serving)
+    return home, warehouse, serving, sha(serving)
+
+
+def test_publish_killed_before_the_swap_leaves_the_old_version_whole(tmp_path: Path) -> None:
+    home, warehouse, serving, before = published_version_1(tmp_path)
     make_warehouse(warehouse, 2)
 
     kill_at_pause(serviq("publish", env=env_for(home, "publish_before_swap")))
@@ -281,12 +286,7 @@ def test_publish_killed_before_the_swap_leaves_the_old_version_whole(tmp_path: P
 
 def test_publish_refuses_a_build_without_its_marts_file(tmp_path: Path) -> None:
     """The marts file is what publish copies: without it, one sentence and nothing changes."""
-    home = tmp_path / "home"
-    home.mkdir()
-    warehouse, serving = home / "warehouse.duckdb", home / "serving.duckdb"
-    make_warehouse(warehouse, 1)
-    publish(warehouse, serving)
-    before = sha(serving)
+    home, warehouse, serving, before = published_version_1(tmp_path)
     marts_file(warehouse).unlink()
 
     with pytest.raises(PublishError, match=r"has no marts: run `serviq build` first"):
