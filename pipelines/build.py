@@ -199,7 +199,7 @@ def _fresh_marts_file(settings: Settings) -> None:
     """
     import duckdb
 
-    from pipelines.db import MARTS_DATABASE
+    from pipelines.db import MARTS_DATABASE, marts_attached
 
     def remove() -> None:
         for path in (settings.marts, Path(f"{settings.marts}.wal")):
@@ -214,9 +214,7 @@ def _fresh_marts_file(settings: Settings) -> None:
         # In a process that ran dbt before, dbt's open instance has the old
         # file attached (and dbt-duckdb does not attach it again): swap in
         # the new file under the same name, or dbt would write to the old one.
-        attached = con.execute(
-            "select count(*) from duckdb_databases() where database_name = ?", [MARTS_DATABASE]
-        ).fetchall()[0][0]
+        attached = marts_attached(con)
         con.execute(f"detach database if exists {MARTS_DATABASE}")
         remove()
         if attached:

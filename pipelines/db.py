@@ -36,7 +36,7 @@ def attach_marts(con: duckdb.DuckDBPyConnection, warehouse: Path, read_only: boo
     path = marts_file(warehouse)
     if not path.exists():
         return False
-    if not _attached(con):
+    if not marts_attached(con):
         quoted = str(path).replace("'", "''")
         mode = " (read_only)" if read_only else ""
         con.execute(f"attach if not exists '{quoted}' as {MARTS_DATABASE}{mode}")
@@ -63,12 +63,16 @@ def connect_warehouse(warehouse: Path, read_only: bool = False) -> duckdb.DuckDB
 
 def catalog_of(con: duckdb.DuckDBPyConnection, schema: str) -> str:
     """The database that holds `schema`: the marts file for `marts` when attached."""
-    if schema == MARTS_SCHEMA and _attached(con):
+    if schema == MARTS_SCHEMA and marts_attached(con):
         return MARTS_DATABASE
     return str(scalar(con, "select current_database()"))
 
 
-def _attached(con: duckdb.DuckDBPyConnection) -> bool:
+def marts_attached(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether this connection's database instance has the marts file attached.
+
+    True in a process that ran dbt in-process (dbt-duckdb attached it there).
+    """
     return bool(
         scalar(
             con,

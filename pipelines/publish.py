@@ -38,6 +38,7 @@ from pipelines.db import (
     attach_marts,
     cap_memory,
     frame,
+    marts_attached,
     marts_file,
     scalar,
 )
@@ -192,7 +193,7 @@ def _copy(
     con = duckdb.connect(str(warehouse))
     try:
         cap_memory(con)
-        in_process = _marts_attached(con)  # by dbt, run in this process
+        in_process = marts_attached(con)  # by dbt, run in this process
         if not attach_marts(con, warehouse):
             raise PublishError(f"the warehouse {warehouse} has no marts: run `serviq build` first.")
         _check_gate(con, serving, require_check, gate)
@@ -263,14 +264,6 @@ def _copy(
     finally:
         con.close()
     return listing.height, total
-
-
-def _marts_attached(con: duckdb.DuckDBPyConnection) -> bool:
-    return bool(
-        scalar(
-            con, "select count(*) from duckdb_databases() where database_name = ?", [MARTS_DATABASE]
-        )
-    )
 
 
 def _write_coverage(con: duckdb.DuckDBPyConnection) -> None:

@@ -111,13 +111,11 @@ def copy_warehouse(source: Path, target: Path) -> None:
     """
     import duckdb
 
-    from pipelines.db import MARTS_DATABASE, attach_marts, marts_file, scalar
+    from pipelines.db import MARTS_DATABASE, attach_marts, marts_attached, marts_file
 
     con = duckdb.connect(str(source))
     try:
-        in_process = scalar(
-            con, "select count(*) from duckdb_databases() where database_name = ?", [MARTS_DATABASE]
-        )
+        in_process = marts_attached(con)
         con.execute("checkpoint")
         if attach_marts(con, source):
             con.execute(f"checkpoint {MARTS_DATABASE}")
