@@ -328,6 +328,13 @@ def test_the_incremental_builds_data_tests_pass_on_what_it_wrote(
     # contact_date is not documented for this model
     scoped = results["unique_int_contacts_compared_to_predictions_contact_id"]["compiled_code"]
     assert "(contact_date is null or contact_date >= cast('2026-06-" in scoped, scoped
+    # a mart in the marts file (attached database `serviq_marts`)
+    scoped = next(
+        result["compiled_code"]
+        for name, result in results.items()
+        if name.startswith("unique_combination_of_columns_mart_dashboard_customer_hours")
+    )
+    assert "(contact_date is null or contact_date >= cast('2026-06-" in scoped, scoped
     # staging views do not document load_id
     scoped = results["unique_stg_serviq__calls_call_id"]["compiled_code"]
     assert "load_id in (select new_loads.load_id" in scoped, scoped
