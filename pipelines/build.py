@@ -157,9 +157,9 @@ def build(
         from pipelines.incremental import plan_build
 
         no_marts = not settings.marts.exists()
-        plan = plan_build(settings, dbt_vars, full_refresh or no_marts)
-        if no_marts and plan.reason == "asked for" and not full_refresh:
-            plan.reason = "no marts file"
+        plan = plan_build(
+            settings, dbt_vars, full_refresh, rebuild_reason="no marts file" if no_marts else None
+        )
         full_refresh = plan.full_refresh
         if full_refresh:
             _fresh_marts_file(settings)

@@ -224,9 +224,17 @@ def _observe(con: duckdb.DuckDBPyConnection, settings: Settings, plan: BuildPlan
 
 
 def plan_build(
-    settings: Settings, dbt_vars: Mapping[str, Any] | None, full_refresh: bool = False
+    settings: Settings,
+    dbt_vars: Mapping[str, Any] | None,
+    full_refresh: bool = False,
+    rebuild_reason: str | None = None,
 ) -> BuildPlan:
-    """Decide between a full and an incremental build of the whole project."""
+    """Decide between a full and an incremental build of the whole project.
+
+    `full_refresh`: the user asked for a full build. `rebuild_reason`: the
+    caller knows another reason a built warehouse must be rebuilt whole (its
+    marts file is missing); a first or as-of build keeps its own reason.
+    """
     # the reporting time zone dates every row: build.py passes it as a var too
     print_ = fingerprint(
         settings.dbt_project_dir, {"reporting_timezone": settings.timezone, **(dbt_vars or {})}
@@ -242,6 +250,9 @@ def plan_build(
         last = _last_build(con)
         if full_refresh or plan.mode == "as_of" or last is None:
             plan.reason = "asked for" if full_refresh else plan.reason
+            return plan
+        if rebuild_reason is not None:
+            plan.reason = rebuild_reason
             return plan
         mode, last_print, watermark, previous_end = last
         contacts = _contacts_sql(raw, con)

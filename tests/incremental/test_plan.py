@@ -264,6 +264,30 @@ def test_what_forces_a_full_build(built: Settings, change: str, reason: str) -> 
     assert not _plan_row_exists(built)
 
 
+def test_a_missing_marts_file_rebuilds_whole_but_a_first_build_says_so(tmp_path: Path) -> None:
+    """build.py passes rebuild_reason when the marts file is gone: a built
+    warehouse is rebuilt for that reason, a never-built one is a first build."""
+    settings = settings_for(tmp_path)
+    con = duckdb.connect(str(settings.warehouse))
+    con.execute(DDL)
+    con.execute("insert into raw.calls values ('C01', ?, 'first', 'C01')", [_at("2026-06-01")])
+    _load(con, "first", "calls")
+    con.close()
+    first = plan_build(settings, None, rebuild_reason="no marts file")
+    assert first.full_refresh and first.reason == "first build"
+    finish_build(settings, first, succeeded=True)
+    con = duckdb.connect(str(settings.warehouse))
+    con.execute("insert into raw.calls values ('C02', ?, 'day2', 'C02')", [_at("2026-06-02")])
+    _load(con, "day2", "calls")
+    con.close()
+    again = plan_build(settings, None, rebuild_reason="no marts file")
+    assert again.full_refresh and again.reason == "no marts file"
+    assert not _plan_row_exists(settings)
+    asked = plan_build(settings, None, full_refresh=True, rebuild_reason="no marts file")
+    assert asked.reason == "asked for"
+    assert plan_build(settings, None).reason.startswith("an incremental build would redo")
+
+
 def test_a_failed_build_is_not_remembered(built: Settings) -> None:
     con = duckdb.connect(str(built.warehouse))
     con.execute("insert into raw.calls values ('C21', ?, 'day21', 'C21')", [_at("2026-06-21")])
