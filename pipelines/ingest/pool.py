@@ -31,23 +31,58 @@ from typing import Any
 WORKERS_ENV = "SERVIQ_INGEST_WORKERS"
 
 
-def default_workers(input_bytes: int, threshold: int) -> int:
+def default_workers(input_bytes: int, threshold: int, idle: float | None = None) -> int:
     """Workers for a run: two when the input is large and two cores are idle, else none.
 
     Workers cost CPU (start-up, frames pickled back, a digest memo each):
     on 3M contacts about 113 CPU seconds against 90 inline. They pay only
-    when the cores they would use are free; on a host already busy (load
-    average within 1.5 of the core count) the run stays inline.
+    when the cores they would use are free; on a host already busy (fewer
+    than 1.5 cores idle) the run stays inline. `idle`: the idle cores, if
+    the caller knows them; otherwise they are measured (`idle_cores`).
     """
     chosen = os.environ.get(WORKERS_ENV, "").strip()
     if chosen:
         return max(0, int(chosen))
     cores = os.cpu_count() or 1
-    if input_bytes < threshold or cores < 2 or cores - _load() < 1.5:
+    if input_bytes < threshold or cores < 2:
+        return 0
+    if (idle_cores() if idle is None else idle) < 1.5:
         return 0
     # two keep the writer busy (on 3M contacts the workers' share of the CPU
     # is about 60%, the writer's 40%); more would mostly wait for it
     return 2
+
+
+def idle_cores(sample_seconds: float = 0.25) -> float:
+    """How many cores are idle now: the kernel's CPU times over a short sample.
+
+    Not the load average: it trails the last minute, so a run started right
+    after another heavy step (the benchmark's generator, a build) read the
+    host as busy when its cores were already free. Time stolen by the
+    hypervisor counts as busy. Without /proc/stat: cores minus the load average.
+    """
+    cores = os.cpu_count() or 1
+    try:
+        before = _cpu_times()
+        time.sleep(sample_seconds)
+        after = _cpu_times()
+    except (OSError, ValueError, IndexError):
+        return cores - _load()
+    spent = [b - a for a, b in zip(before, after, strict=True)]
+    total = sum(spent)
+    if total <= 0:
+        return cores - _load()
+    idle = spent[3] + spent[4]  # idle, iowait
+    return cores * idle / total
+
+
+def _cpu_times() -> list[int]:
+    """user nice system idle iowait irq softirq steal, in clock ticks, all cores."""
+    with open("/proc/stat", encoding="ascii") as stat:
+        fields = stat.readline().split()
+    if fields[0] != "cpu":
+        raise ValueError("unexpected /proc/stat")
+    return [int(value) for value in fields[1:9]]
 
 
 def _load() -> float:
