@@ -190,7 +190,8 @@ def query(sql: str, params: Sequence[Any] = ()) -> pl.DataFrame:
     directly.
     """
     current = version()
-    key = (current, sql, tuple(params))
+    # a list parameter (a set of agents) is keyed by its elements
+    key = (current, sql, tuple(tuple(p) if isinstance(p, list) else p for p in params))
     cached = _CACHE.get(key)
     if cached is not None:
         return cached
@@ -423,9 +424,9 @@ def _cuts(
 
     When every measure is a sum or a ratio of sums (`_summed_columns`), a
     set contained in a larger one (the totals, the sites in the days x
-    sites) is not aggregated from the mart: the query also returns the
-    larger set's sums (the same aggregates, so no extra work for DuckDB)
-    and the contained set is summed from those few hundred rows by Polars
+    sites) is not aggregated from the mart: the query sums each column once
+    per larger set, computes the measures from those sums and returns the
+    sums too, and the contained set is summed from those few hundred rows by Polars
     (`_rolled_up`). Integer sums are exact; a double sum may differ in its
     last bit (summation order).
     Returns set -> Result with the set's columns then every measure (unsorted).
@@ -442,14 +443,20 @@ def _cuts(
     }
     grouping = f"grouping({', '.join(keys)}) as grouping_id, {', '.join(keys)}, " if keys else ""
     listed = ", ".join(f"({', '.join(group)})" for group in largest)
-    sums = "".join(f', sum({column}) as "{_SUM_PREFIX}{column}"' for column in summed or ())
-    result = _run(
-        table,
-        f"select {grouping}{measures}{sums if parents else ''} "
-        f"from src group by grouping sets ({listed})",
-        filters,
-        date_col,
-    )
+    if parents and summed is not None:
+        # each column summed once, the measures computed from those sums: a
+        # sum named both in a measure and on its own is summed twice by
+        # DuckDB (hotline cuts at 10M contacts: 60 -> 51 ms)
+        sums = ", ".join(f'sum({column}) as "{_SUM_PREFIX}{column}"' for column in summed)
+        named = ", ".join(f'"{_SUM_PREFIX}{column}"' for column in summed)
+        outer = _SUMMED.sub(lambda m: f'"{_SUM_PREFIX}{m.group(1)}"', measures)
+        body = (
+            f"select {'grouping_id, ' + ', '.join(keys) + ', ' if keys else ''}{outer}, {named} "
+            f"from (select {grouping}{sums} from src group by grouping sets ({listed})) as summed"
+        )
+    else:
+        body = f"select {grouping}{measures} from src group by grouping sets ({listed})"
+    result = _run(table, body, filters, date_col)
     if result.error:
         # a mart changed shape: each grouping alone, so only the parts that
         # need a dropped column say so
@@ -497,6 +504,7 @@ _ROLLED: dict[
 # the measure forms a contained set can be summed up from: `sum(c) as m` and
 # `[scale *] sum(n) / nullif(sum(d), 0) as m`
 _PLAIN_SUM = re.compile(r"sum\((\w+)\) as (\w+)")
+_SUMMED = re.compile(r"sum\((\w+)\)")
 _SUM_RATIO = re.compile(r"(?:([0-9.e+-]+) \* )?sum\((\w+)\) / nullif\(sum\((\w+)\), 0\) as (\w+)")
 
 
@@ -905,11 +913,21 @@ def contacts_in_bucket(
     since = _newest_days_from(filters, bucket, limit)
     if since is not None:
         where, params = f"{where} and contact_date >= ?", [*params, since]
+    # the start of the limit-th newest contact, found on one column, keeps all
+    # but about `limit` rows out of the sort of every column (at 10M contacts,
+    # a day of 180k rows: 100 -> 64 ms; ties at the cut are all kept, then the
+    # limit applies as before)
+    cut = (
+        f"(select started_local_at from src where {where} "
+        f"order by started_local_at desc limit 1 offset {int(limit) - 1})"
+    )
     return _run(
         CONTACTS,
-        f"select {cols} from src where {where} order by started_local_at desc limit {int(limit)}",
+        f"select {cols} from src where {where} "
+        f"and started_local_at >= coalesce({cut}, '-infinity'::timestamp) "
+        f"order by started_local_at desc limit {int(limit)}",
         filters,
-        params=params,
+        params=[*params, *params],
     )
 
 
@@ -1915,13 +1933,15 @@ def _top_agents(
             f"group by {keys} {order} limit {AGENT_LIMIT}",
             filters,
         )
-    chosen = ", ".join("?" for _ in agents)
+    # one list parameter: DuckDB tests a list of 200 constants row by row
+    # while scanning, a semi-join on its elements costs less (10M contacts:
+    # 32 -> 23 ms)
     result = _run(
         table,
-        f"select {keys}, {measures} from src where {where} and agent_id in ({chosen}) "
-        f"group by {keys}",
+        f"select {keys}, {measures} from src where {where} "
+        f"and agent_id in (select unnest(?::varchar[])) group by {keys}",
         filters,
-        params=agents,
+        params=[agents],
     )
     if result.missing or result.error:
         return result
