@@ -65,15 +65,12 @@ def idle_cores(sample_seconds: float = 0.25) -> float:
     try:
         before = _cpu_times()
         time.sleep(sample_seconds)
-        after = _cpu_times()
+        spent = [b - a for a, b in zip(before, _cpu_times(), strict=True)]
+        if sum(spent) <= 0:
+            raise ValueError("no CPU time passed")
     except (OSError, ValueError, IndexError):
         return cores - _load()
-    spent = [b - a for a, b in zip(before, after, strict=True)]
-    total = sum(spent)
-    if total <= 0:
-        return cores - _load()
-    idle = spent[3] + spent[4]  # idle, iowait
-    return cores * idle / total
+    return cores * (spent[3] + spent[4]) / sum(spent)  # idle + iowait
 
 
 def _cpu_times() -> list[int]:

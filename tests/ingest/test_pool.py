@@ -44,7 +44,7 @@ def _spin(seconds: float) -> None:
 
 
 def test_busy_cores_are_not_idle() -> None:
-    """Every core kept busy by a spinning process: well under one core idle."""
+    """Every core kept busy by a spinning process: under half a core reads idle."""
     cores = os.cpu_count() or 1
     context = multiprocessing.get_context("spawn")
     spinners = [context.Process(target=_spin, args=(4.0,)) for _ in range(cores)]
