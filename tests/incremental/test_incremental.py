@@ -17,6 +17,7 @@ compared instead).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 from collections.abc import Iterator
@@ -43,7 +44,8 @@ NEW_DAY = "2026-06-21"
 # late files: landed with the new day, for days already built; the surveys,
 # back-office items, offers and complaints of early days point at contacts
 # before the late calls file's day (17 June), so the incremental build must
-# recompute those contacts (and their customers' episodes) exactly
+# recompute those contacts (and their customers' episodes) exactly; a late
+# shifts file moves its day's and the next day's contacts onto its shifts
 LATE_FILES = (
     "calls/calls_2026-06-17.csv",
     "surveys/surveys_2026-06-19.csv",
@@ -51,7 +53,20 @@ LATE_FILES = (
     "backoffice/backoffice_2026-06-06.csv",
     "offers/offers_2026-06-10.csv",
     "complaints/complaints_2026-06-12.csv",
+    "workforce/agent_shifts_2026-06-03.csv",
 )
+# and a rota backfilled for a day before the data: only its shifts know the
+# day, so nothing but the late shifts themselves can make a build recompute
+# it (the 21 days are too few for that to hold of 3 June)
+BACKFILLED_SHIFTS = ("workforce/agent_shifts_2026-06-01.csv", "2026-06-01", "2026-05-20")
+# back-office items planted so that both reasons an old item changes occur:
+# an item still open 10 minutes before the first build's end of data (30
+# minutes allowed: undecided then, overtime at the second build), and a late
+# item returned an hour before another of the same applicant and business
+# type (which the late one makes a resubmission)
+BACKOFFICE_ENCODING = "gb18030"
+OPEN_ITEM_FILE = "backoffice/backoffice_2026-06-20-open.csv"
+RETURNED_ITEM_FILE = "backoffice/backoffice_2026-06-02-late.csv"
 COMPARED_SCHEMAS = ("marts", "intermediate")
 # the real one: the build fixture replaces it for its own builds
 FINGERPRINT = pipelines.incremental.fingerprint
@@ -64,6 +79,66 @@ def _land(generated: Path, landing: Path, keep: Any) -> None:
             target = landing / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, target)
+
+
+def _backfill_shifts(generated: Path, landing: Path) -> None:
+    source, day, backfilled = BACKFILLED_SHIFTS
+    text = (generated / source).read_text(encoding="utf-8")
+    assert f",{day}," in text
+    target = landing / source.replace(day, backfilled)
+    target.write_text(text.replace(f",{day},", f",{backfilled},"), encoding="utf-8")
+
+
+def _backoffice_rows(generated: Path, keep: Any) -> tuple[str, list[list[str]]]:
+    header, rows = "", []
+    for path in sorted((generated / "backoffice").glob("*.csv")):
+        if keep(str(path.relative_to(generated))):
+            lines = path.read_text(encoding=BACKOFFICE_ENCODING).splitlines()
+            header = lines[0]
+            rows += [line.split(",") for line in lines[1:]]
+    return header, rows
+
+
+def _moved(stamp: str, minutes: int) -> str:
+    at = dt.datetime.strptime(stamp, "%Y/%m/%d %H:%M:%S") + dt.timedelta(minutes=minutes)
+    return at.strftime("%Y/%m/%d %H:%M:%S")
+
+
+def _plant_open_item(generated: Path, landing: Path) -> None:
+    """An open item 10 minutes old at the first build's end of data (30 allowed)."""
+    header, rows = _backoffice_rows(generated, _is_initial)
+    data_end = max(stamp for row in rows for stamp in row[5:8] if stamp)
+    item = [*rows[0][:5], _moved(data_end, -10), "", "", rows[0][8], rows[0][9], "", "", "30"]
+    (landing / OPEN_ITEM_FILE).write_text(
+        f"{header}\n{','.join(['BO900000001', *item[1:]])}\n", encoding=BACKOFFICE_ENCODING
+    )
+
+
+def _plant_returned_item(generated: Path, landing: Path) -> None:
+    """A late item returned an hour before an approved item of the same applicant and type."""
+    header, rows = _backoffice_rows(generated, lambda _relative: True)
+    applicants = [row[4] for row in rows]
+    later = next(
+        row
+        for row in rows
+        if "2026/06/02" in row[5] and row[10] == "通过" and applicants.count(row[4]) == 1
+    )
+    reason = next(row[11] for row in rows if row[10] == "退回" and row[11])
+    item = [
+        "BO900000002",
+        "",
+        *later[2:5],
+        _moved(later[5], -60),
+        _moved(later[5], -50),
+        _moved(later[5], -40),
+        *later[8:10],
+        "退回",
+        reason,
+        later[12],
+    ]
+    (landing / RETURNED_ITEM_FILE).write_text(
+        f"{header}\n{','.join(item)}\n", encoding=BACKOFFICE_ENCODING
+    )
 
 
 def _is_initial(relative: str) -> bool:
@@ -140,9 +215,12 @@ def builds(
 
     incremental = settings_for(root / "incremental")
     _land(generated, incremental.landing, _is_initial)
+    _plant_open_item(generated, incremental.landing)
     _ingest(incremental)
     build(incremental)
     _land(generated, incremental.landing, _is_later)
+    _backfill_shifts(generated, incremental.landing)
+    _plant_returned_item(generated, incremental.landing)
     _ingest(incremental)
     with_data_tests["incremental"] = True
     build(incremental)

@@ -3,12 +3,35 @@
     time (started -> completed), rejection and return (拒绝退回), overtime
     (超时: completed later than sla_minutes after receipt, or still open
     past it at the end of the data) and first-time-right. Dates are local
-    (reporting time zone). -#}
+    (reporting time zone).
+    Incremental (by item_id): a run recomputes the items loaded since the
+    last build, the open ones (their overtime moves with the end of the
+    data), and every item of the same applicant and business type as one
+    of those (a late item can make the next one a resubmission). Items are
+    never changed once loaded (a second row for an item_id is quarantined),
+    so no other row can change. -#}
+{{ config(**serviq_incremental('item_id')) }}
+{%- set partial = serviq_is_partial() and serviq_incremental_plan().loads_after is not none %}
 with items as (
 
     select * from {{ ref('stg_serviq__backoffice_items') }}
 
 ),
+
+{%- if partial %}
+
+recomputed_groups as (
+
+    select distinct
+        applicant_id_number_hash,
+        business_type
+
+    from items
+    where applicant_id_number_hash is not null
+        and (items.completed_at is null or items.load_id in ({{ serviq_new_load_ids() }}))
+
+),
+{%- endif %}
 
 localised as (
 
@@ -18,6 +41,13 @@ localised as (
         {{ to_local('items.completed_at') }} as completed_local_at
 
     from items
+    {%- if partial %}
+    where items.completed_at is null
+        or items.load_id in ({{ serviq_new_load_ids() }})
+        or (items.applicant_id_number_hash, items.business_type) in (
+            select applicant_id_number_hash, business_type from recomputed_groups
+        )
+    {%- endif %}
 
 ),
 

@@ -5,22 +5,39 @@
     agent opened. A contact belongs to the agent's shift of its own date, or
     to the previous day's shift when the agent has none that date (a night
     shift running past midnight). The day's work mode is the shift's;
-    contacts outside any shift keep the call's own work mode. -#}
+    contacts outside any shift keep the call's own work mode.
+    Incremental: a run recomputes the agent-days of serviq_agent_day_set()
+    whole, reading the shifts a day either side and the contacts and
+    episodes of those days and the day after. -#}
+{{ config(**serviq_incremental(none)) }}
+{{ config(pre_hook="{{ serviq_delete_agent_days() }}") }}
+-- depends_on: {{ ref('fct_episodes') }}
+{%- set partial = serviq_is_partial() %}
+{%- set day_set = serviq_agent_day_set() if partial else none %}
 with shifts as (
 
     select * from {{ ref('stg_serviq__agent_shifts') }}
+    {%- if partial %}
+    where {{ serviq_in_day_set('shift_date', day_set, [-1, 0, 1]) }}
+    {%- endif %}
 
 ),
 
 contacts as (
 
     select * from {{ ref('int_contacts_classified_for_hotline') }}
+    {%- if partial %}
+    where {{ serviq_in_day_set('contact_date', day_set, [0, 1]) }}
+    {%- endif %}
 
 ),
 
 episodes as (
 
     select * from {{ ref('int_episodes_assembled') }}
+    {%- if partial %}
+    where {{ serviq_in_day_set('episode_date', day_set, [0, 1]) }}
+    {%- endif %}
 
 ),
 
@@ -193,6 +210,9 @@ final as (
         on agent_day_keys.agent_id = agents.agent_id
         and agent_day_keys.activity_date >= agents.valid_from
         and agent_day_keys.activity_date <= agents.valid_to
+    {%- if partial %}
+    where {{ serviq_in_day_set('agent_day_keys.activity_date', day_set) }}
+    {%- endif %}
 
 )
 
