@@ -85,8 +85,11 @@ MAX_RECOMPUTE_SHARE = 0.7
 # contacts of the customers whose episodes can change, from the instant
 # their episodes are recomputed from (_write_episode_from); `value` = contacts
 # from two value windows back (and offers' pointed ones); `whole` = tables
-# rebuilt whole on every build (back office, workforce, continuity,
-# dashboard marts): always all of it.
+# rebuilt whole on every build (back-office and workforce marts, continuity,
+# dashboard marts): always all of it. Since session 10 the back-office items
+# and workforce agent-days are incremental, so `whole` overstates a new day
+# a little (it was measured with them in it); an overstatement only makes
+# a borderline build run in full, which is still exact.
 # (session 5, 1.1M and 1.2M contacts: recent 0.35-0.50, episodes 0.30-0.41,
 # value 0.05-0.10, whole 0.14-0.20; session 6, the 10M full build of 30
 # days, 552 s of model time: recent 0.35, episodes 0.42, value 0.10, whole
