@@ -4,34 +4,17 @@
     (超时: completed later than sla_minutes after receipt, or still open
     past it at the end of the data) and first-time-right. Dates are local
     (reporting time zone).
-    Incremental (by item_id): a run recomputes the items loaded since the
-    last build, the open ones (their overtime moves with the end of the
-    data), and every item of the same applicant and business type as one
-    of those (a late item can make the next one a resubmission). Items are
-    never changed once loaded (a second row for an item_id is quarantined),
-    so no other row can change. -#}
+    Incremental (by item_id): a run recomputes the items
+    serviq_recomputed_items() selects (new, open, and the rest of their
+    applicant's items of the same business type); the lag below reads
+    whole applicant groups, so each recomputed flag is exact. -#}
 {{ config(**serviq_incremental('item_id')) }}
-{%- set partial = serviq_is_partial() and serviq_incremental_plan().loads_after is not none %}
+{%- set partial = serviq_backoffice_partial() %}
 with items as (
 
     select * from {{ ref('stg_serviq__backoffice_items') }}
 
 ),
-
-{%- if partial %}
-
-recomputed_groups as (
-
-    select distinct
-        applicant_id_number_hash,
-        business_type
-
-    from items
-    where applicant_id_number_hash is not null
-        and (items.completed_at is null or items.load_id in ({{ serviq_new_load_ids() }}))
-
-),
-{%- endif %}
 
 localised as (
 
@@ -42,11 +25,7 @@ localised as (
 
     from items
     {%- if partial %}
-    where items.completed_at is null
-        or items.load_id in ({{ serviq_new_load_ids() }})
-        or (items.applicant_id_number_hash, items.business_type) in (
-            select applicant_id_number_hash, business_type from recomputed_groups
-        )
+    where {{ serviq_recomputed_items('items') }}
     {%- endif %}
 
 ),

@@ -4,10 +4,17 @@
     completed), rejection and return rate (拒绝退回率), overtime rate (超时率)
     and first-time-right rate, each rate as numerator and denominator.
     Items are counted on the day they were received (a cohort view: a
-    day's overtime and outcomes are those of the work that arrived that day). -#}
+    day's overtime and outcomes are those of the work that arrived that day).
+    Incremental by day of receipt: a run recomputes the days of the items
+    it recomputed (serviq_backoffice_days). -#}
+{{ config(**serviq_incremental('received_date')) }}
+-- depends_on: {{ ref('stg_serviq__backoffice_items') }}
 with items as (
 
     select * from {{ ref('int_backoffice_items_measured') }}
+    {%- if serviq_backoffice_partial() %}
+    where {{ serviq_in_backoffice_days('received_date') }}
+    {%- endif %}
 
 ),
 
