@@ -297,6 +297,20 @@ def _set_days(plan: BuildPlan, touched: list[tuple[str, dt.date]]) -> None:
     plan.pointed_days = sorted({day for day in days.get("pointed", []) if day < plan.since})
 
 
+def _local_day_from(day_param: str, started: str = "started_at") -> str:
+    """SQL: `started` (timestamptz) falls on local day $`day_param` or later.
+
+    Bounded first by the UTC instant a day before that day starts (every
+    offset is within 14 hours), so only the rows near or after it pay the
+    time-zone conversion; exact for any zone (the planner's queries read
+    every contact: at 3.7M contacts the conversions were most of their cost).
+    """
+    return (
+        f"({started} >= cast(${day_param} as timestamp) at time zone 'UTC' - interval 1 day "
+        f"and cast(timezone($tz, {started}) as date) >= ${day_param})"
+    )
+
+
 def _pointing_sql(raw: set[str]) -> str:
     """Every row loaded after the watermark that points at a contact."""
     parts = [
@@ -381,7 +395,7 @@ def _write_episode_from(
         ),
         changing as (
             select customer_id, started_at from contacts
-            where cast(timezone($tz, started_at) as date) >= $first
+            where {_local_day_from("first")}
             union all
             select customer_id, started_at from {POINTED_TABLE}
             where entity in ('surveys', 'backoffice_items') and customer_id is not null
@@ -453,18 +467,17 @@ def _rebuild_when_most_work_redone(
             select
                 contact_id,
                 customer_id,
-                started_at,
-                cast(timezone($tz, started_at) as date) as contact_date
+                started_at
             from ({contacts})
         )
         select
             count(*),
-            count(*) filter (where contact_date >= $first),
+            count(*) filter (where {_local_day_from("first")}),
             count(*) filter (
                 where episode_from.customer_id is not null
-                    or (contacts.customer_id is null and contact_date >= $first)
+                    or (contacts.customer_id is null and {_local_day_from("first")})
             ),
-            count(*) filter (where contact_date >= $value_first),
+            count(*) filter (where {_local_day_from("value_first")}),
             (select count(distinct contact_id) from {POINTED_TABLE}
              where entity in ('surveys', 'complaints')),
             (select count(distinct contact_id) from {POINTED_TABLE}

@@ -298,3 +298,31 @@ def test_a_failed_build_is_not_remembered(built: Settings) -> None:
     assert not _plan_row_exists(built)
     retry = plan_build(built, None)  # the same rows are new again
     assert isinstance(retry, BuildPlan) and retry.since == dt.date(2026, 6, 21)
+
+
+@pytest.mark.parametrize(
+    "timezone", ["Asia/Shanghai", "Pacific/Kiritimati", "Pacific/Pago_Pago", "America/Santiago"]
+)
+def test_the_planners_local_day_bound_equals_converting_every_row(timezone: str) -> None:
+    """_local_day_from skips the conversion far before the day; same rows as converting all.
+
+    Instants every 7 minutes over two weeks around a March daylight-saving
+    change, against every day in them, in zones at +14 h, -11 h, with and
+    without daylight saving.
+    """
+    con = duckdb.connect()
+    con.execute(
+        "create table contacts as select unnest(generate_series("
+        "timestamptz '2026-03-28 00:00:00+00', timestamptz '2026-04-11 00:00:00+00', "
+        "interval 7 minute)) as started_at"
+    )
+    bounded = pipelines.incremental._local_day_from("first")
+    for offset in range(16):
+        day = dt.date(2026, 3, 27) + dt.timedelta(days=offset)
+        params = {"first": day, "tz": timezone}
+        expected, got = con.execute(
+            "select count(*) filter (where cast(timezone($tz, started_at) as date) >= $first), "
+            f"count(*) filter (where {bounded}) from contacts",
+            params,
+        ).fetchone() or (None, None)
+        assert got == expected, (day, timezone)
