@@ -103,3 +103,28 @@
     {%- endif -%}
     {%- endif -%}
 {%- endmacro %}
+
+{#- A predicate: `column` is a day that mart_hotline_agent_daily or
+    mart_evaluation_agent_daily can have recomputed in this run: the
+    evaluation mart's days (changed episode days, the value lookback, days
+    of contacts new offers point to) and the hotline mart's (from
+    incremental_since, which the value lookback already holds, and the days
+    of contacts new surveys or complaints point to). For
+    mart_dashboard_agent_daily, which sums both. -#}
+{% macro serviq_in_agent_mart_days(column) -%}
+    {%- set lookback = 2 * var('value_window_days') -%}
+    ({{ serviq_in_episode_days(column) }}
+        or {{ serviq_in_recompute(column, lookback, lookback, 0, true, ['offers', 'surveys', 'complaints']) }})
+{%- endmacro %}
+
+{#- Pre-hook of mart_dashboard_agent_daily (incremental, no unique key:
+    rows are appended after this delete): the days it recomputes; all rows
+    when there is no plan (everything is recomputed). -#}
+{% macro serviq_delete_agent_mart_days() -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }}
+    {%- if serviq_is_partial() %}
+    where {{ serviq_in_agent_mart_days('contact_date') }}
+    {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}

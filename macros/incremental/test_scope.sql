@@ -64,7 +64,7 @@
     {%- endif -%}
     {%- set valued = node.name in (
         'int_offers_attributed_to_contacts', 'int_service_contacts_valued',
-        'mart_value_daily', 'mart_evaluation_agent_daily') -%}
+        'mart_value_daily', 'mart_evaluation_agent_daily', 'mart_dashboard_agent_daily') -%}
     {%- set lookback = 2 * var('value_window_days') if valued else var('repeat_window_days') -%}
     {#- and the older contacts new rows point to, where the model has them -#}
     {%- set pointed = '' -%}

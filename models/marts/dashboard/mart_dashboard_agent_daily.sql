@@ -7,7 +7,11 @@
     dashboard reads the channel-grain marts when a channel is filtered)
     and no intent (neither agent mart has one). An agent-day that one of
     the two marts does not hold has nulls in that mart's columns and
-    has_hotline_row / has_evaluation_row false. -#}
+    has_hotline_row / has_evaluation_row false.
+    Incremental: a run recomputes every day either agent mart can have
+    recomputed (serviq_in_agent_mart_days), each day whole. -#}
+{{ config(**serviq_incremental(none)) }}
+{{ config(pre_hook="{{ serviq_delete_agent_mart_days() }}") }}
 {%- set hotline_counts = [
     'contact_count', 'offered_count', 'answered_count', 'abandoned_count',
     'answer_rate_numerator', 'answer_rate_denominator',
@@ -36,15 +40,23 @@
 {%- set evaluation_doubles = ['effort_index_mean_numerator', 'value_per_1000_numerator'] -%}
 {%- set hotline_columns = hotline_counts + hotline_seconds -%}
 {%- set evaluation_columns = evaluation_counts + evaluation_doubles -%}
+
+-- depends_on: {{ ref('fct_episodes') }}
 with hotline_agents as (
 
     select * from {{ ref('mart_hotline_agent_daily') }}
+    {%- if serviq_is_partial() %}
+    where {{ serviq_in_agent_mart_days('contact_date') }}
+    {%- endif %}
 
 ),
 
 evaluation_agents as (
 
     select * from {{ ref('mart_evaluation_agent_daily') }}
+    {%- if serviq_is_partial() %}
+    where {{ serviq_in_agent_mart_days('contact_date') }}
+    {%- endif %}
 
 ),
 
