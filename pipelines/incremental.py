@@ -297,17 +297,18 @@ def _set_days(plan: BuildPlan, touched: list[tuple[str, dt.date]]) -> None:
     plan.pointed_days = sorted({day for day in days.get("pointed", []) if day < plan.since})
 
 
-def _local_day_from(day_param: str, started: str = "started_at") -> str:
-    """SQL: `started` (timestamptz) falls on local day $`day_param` or later.
+def _local_date_from(day_param: str, started: str = "started_at") -> str:
+    """SQL: the local date of `started` (timestamptz), null before local day $`day_param`.
 
-    Bounded first by the UTC instant a day before that day starts (every
-    offset is within 14 hours), so only the rows near or after it pay the
-    time-zone conversion; exact for any zone (the planner's queries read
-    every contact: at 3.7M contacts the conversions were most of their cost).
+    Rows more than a day before that day starts in UTC (every offset is
+    within 14 hours) are null without a time-zone conversion, so only the
+    rows near or after it pay one; for comparisons with $`day_param` or any
+    later day it is exact in any zone. The planner's queries read every
+    contact, and at 3.7M contacts converting each was most of their cost.
     """
     return (
-        f"({started} >= cast(${day_param} as timestamp) at time zone 'UTC' - interval 1 day "
-        f"and cast(timezone($tz, {started}) as date) >= ${day_param})"
+        f"case when {started} >= cast(${day_param} as timestamp) at time zone 'UTC' "
+        f"- interval 1 day then cast(timezone($tz, {started}) as date) end"
     )
 
 
@@ -395,7 +396,7 @@ def _write_episode_from(
         ),
         changing as (
             select customer_id, started_at from contacts
-            where {_local_day_from("first")}
+            where {_local_date_from("first")} >= $first
             union all
             select customer_id, started_at from {POINTED_TABLE}
             where entity in ('surveys', 'backoffice_items') and customer_id is not null
@@ -467,17 +468,19 @@ def _rebuild_when_most_work_redone(
             select
                 contact_id,
                 customer_id,
-                started_at
+                started_at,
+                -- null before the earliest day compared (value_first)
+                {_local_date_from("value_first")} as contact_date
             from ({contacts})
         )
         select
             count(*),
-            count(*) filter (where {_local_day_from("first")}),
+            count(*) filter (where contact_date >= $first),
             count(*) filter (
                 where episode_from.customer_id is not null
-                    or (contacts.customer_id is null and {_local_day_from("first")})
+                    or (contacts.customer_id is null and contact_date >= $first)
             ),
-            count(*) filter (where {_local_day_from("value_first")}),
+            count(*) filter (where contact_date >= $value_first),
             (select count(distinct contact_id) from {POINTED_TABLE}
              where entity in ('surveys', 'complaints')),
             (select count(distinct contact_id) from {POINTED_TABLE}

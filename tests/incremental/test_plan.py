@@ -303,8 +303,8 @@ def test_a_failed_build_is_not_remembered(built: Settings) -> None:
 @pytest.mark.parametrize(
     "timezone", ["Asia/Shanghai", "Pacific/Kiritimati", "Pacific/Pago_Pago", "America/Santiago"]
 )
-def test_the_planners_local_day_bound_equals_converting_every_row(timezone: str) -> None:
-    """_local_day_from skips the conversion far before the day; same rows as converting all.
+def test_the_planners_bounded_local_date_equals_converting_every_row(timezone: str) -> None:
+    """_local_date_from skips the conversion far before the day; same rows as converting all.
 
     Instants every 7 minutes over two weeks around a March daylight-saving
     change, against every day in them, in zones at +14 h, -11 h, with and
@@ -316,13 +316,13 @@ def test_the_planners_local_day_bound_equals_converting_every_row(timezone: str)
         "timestamptz '2026-03-28 00:00:00+00', timestamptz '2026-04-11 00:00:00+00', "
         "interval 7 minute)) as started_at"
     )
-    bounded = pipelines.incremental._local_day_from("first")
+    bounded = pipelines.incremental._local_date_from("first")
     for offset in range(16):
         day = dt.date(2026, 3, 27) + dt.timedelta(days=offset)
         params = {"first": day, "tz": timezone}
         expected, got = con.execute(
             "select count(*) filter (where cast(timezone($tz, started_at) as date) >= $first), "
-            f"count(*) filter (where {bounded}) from contacts",
+            f"count(*) filter (where {bounded} >= $first) from contacts",
             params,
         ).fetchone() or (None, None)
         assert got == expected, (day, timezone)
