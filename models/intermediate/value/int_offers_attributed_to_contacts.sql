@@ -71,22 +71,12 @@ offers_joined as (
     left join intents
         on contacts.intent = intents.intent_code
     {%- if serviq_is_partial() %}
-    -- an acceptance reaches value_window_days back to its contact and a
-    -- complaint as far back to the acceptance; censoring likewise from the end
+    -- serviq_value_changed_offers: contacts a value window before the
+    -- earlier of the new contacts and the end, and the offers that can
+    -- change otherwise (macros/incremental/value.sql)
     where contacts.contact_id is null
-        or {{ serviq_in_recompute('contacts.contact_date', 2 * var('value_window_days'), 2 * var('value_window_days'), 0, true) }}
-        -- offers loaded since the last build about older contacts
-        or offers.contact_id in ({{ serviq_pointed('contact_id', ['offers']) }})
-        {%- if serviq_incremental_plan().complaints_since is not none %}
-        -- every offer of a customer with a new complaint: its next complaint
-        -- (next_complaint_received_at) has no window
-        or offers.customer_id in (
-            select new_complaints.customer_id
-            from {{ ref('stg_serviq__complaints') }} as new_complaints
-            where cast({{ to_local('new_complaints.received_at') }} as date)
-                >= cast('{{ (serviq_incremental_plan().complaints_since | string)[:10] }}' as date)
-        )
-        {%- endif %}
+        or contacts.contact_date >= {{ serviq_recompute_from(var('value_window_days'), var('value_window_days')) }}
+        or {{ serviq_value_changed_offers('offers') }}
     {%- endif %}
 
 ),

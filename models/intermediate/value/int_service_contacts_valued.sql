@@ -5,6 +5,7 @@
     started less than value_window_days before the end of the data. The
     value marts (by day and by agent) aggregate this. -#}
 {{ config(**serviq_incremental('contact_id')) }}
+-- depends_on: {{ ref('stg_serviq__complaints') }}
 with contacts as (
 
     select * from {{ ref('int_contacts_cut_at_data_end') }}
@@ -42,9 +43,14 @@ service_contacts as (
     where contacts.is_handled
         and coalesce(cast(intents.is_sales as integer), 0) = 0
     {%- if serviq_is_partial() %}
-        -- as far back as int_offers_attributed_to_contacts recomputes
-        and ({{ serviq_in_recompute('contacts.contact_date', 2 * var('value_window_days'), 2 * var('value_window_days'), 0, true) }}
-            or contacts.contact_id in ({{ serviq_pointed('contact_id', ['offers']) }}))
+        -- the contacts of every offer int_offers_attributed_to_contacts
+        -- recomputed (their own censoring moves with the same window)
+        and (contacts.contact_date >= {{ serviq_recompute_from(var('value_window_days'), var('value_window_days')) }}
+            or contacts.contact_id in (
+                select changed_offers.contact_id
+                from {{ ref('int_offers_attributed_to_contacts') }} as changed_offers
+                where {{ serviq_value_changed_offers('changed_offers') }}
+            ))
     {%- endif %}
 
 ),
