@@ -33,23 +33,17 @@
     through its own items, and items never leave their day. -#}
 {% macro serviq_backoffice_days() -%}
     {%- if not execute -%}{{ return([]) }}{%- endif -%}
-    {%- set cache_key = 'serviq_backoffice_days:' ~ invocation_id -%}
-    {%- if cache_key not in graph -%}
-        {%- set query -%}
-            select distinct cast(measured.received_date as {{ dbt.type_string() }})
-            from {{ ref('int_backoffice_items_measured') }} as measured
-            where measured.item_id in (
-                select items.item_id
-                from {{ ref('stg_serviq__backoffice_items') }} as items
-                where {{ serviq_recomputed_items('items') }}
-            )
-            order by 1
-        {%- endset -%}
-        {%- set found = [] -%}
-        {%- for row in run_query(query).rows -%}{%- do found.append(row[0] | string) -%}{%- endfor -%}
-        {%- do graph.update({cache_key: found}) -%}
-    {%- endif -%}
-    {{ return(graph[cache_key]) }}
+    {%- set query -%}
+        select distinct cast(measured.received_date as {{ dbt.type_string() }})
+        from {{ ref('int_backoffice_items_measured') }} as measured
+        where measured.item_id in (
+            select items.item_id
+            from {{ ref('stg_serviq__backoffice_items') }} as items
+            where {{ serviq_recomputed_items('items') }}
+        )
+        order by 1
+    {%- endset -%}
+    {{ return(serviq_query_once('serviq_backoffice_days', query)) }}
 {%- endmacro %}
 
 {#- A predicate for the day-grain back-office marts: `column` is a day of

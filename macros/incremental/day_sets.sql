@@ -12,20 +12,14 @@
 {% macro serviq_loaded_days(model, date_column) -%}
     {%- set plan = serviq_incremental_plan() -%}
     {%- if plan.loads_after is none or not execute -%}{{ return([]) }}{%- endif -%}
-    {%- set cache_key = 'serviq_loaded_days:' ~ invocation_id ~ ':' ~ model ~ ':' ~ date_column -%}
-    {%- if cache_key not in graph -%}
-        {%- set query -%}
-            select distinct cast(loaded.{{ date_column }} as {{ dbt.type_string() }})
-            from {{ ref(model) }} as loaded
-            where loaded.load_id in ({{ serviq_new_load_ids() }})
-                and loaded.{{ date_column }} is not null
-            order by 1
-        {%- endset -%}
-        {%- set found = [] -%}
-        {%- for row in run_query(query).rows -%}{%- do found.append(row[0] | string) -%}{%- endfor -%}
-        {%- do graph.update({cache_key: found}) -%}
-    {%- endif -%}
-    {{ return(graph[cache_key]) }}
+    {%- set query -%}
+        select distinct cast(loaded.{{ date_column }} as {{ dbt.type_string() }})
+        from {{ ref(model) }} as loaded
+        where loaded.load_id in ({{ serviq_new_load_ids() }})
+            and loaded.{{ date_column }} is not null
+        order by 1
+    {%- endset -%}
+    {{ return(serviq_query_once('serviq_loaded_days:' ~ model ~ ':' ~ date_column, query)) }}
 {%- endmacro %}
 
 {#- A subquery of the load ids loaded since the last build (the plan's

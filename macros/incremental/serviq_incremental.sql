@@ -229,6 +229,19 @@
     {%- endif -%})
 {%- endmacro %}
 
+{#- The first column of `query`'s rows as strings, run once per dbt
+    invocation under `name` and kept in the graph dict all nodes share: the
+    day lists below are read by several models and pre-hooks of one build. -#}
+{% macro serviq_query_once(name, query) -%}
+    {%- set cache_key = 'serviq_query_once:' ~ name ~ ':' ~ invocation_id -%}
+    {%- if cache_key not in graph -%}
+        {%- set found = [] -%}
+        {%- for row in run_query(query).rows -%}{%- do found.append(row[0] | string) -%}{%- endfor -%}
+        {%- do graph.update({cache_key: found}) -%}
+    {%- endif -%}
+    {{ return(graph[cache_key]) }}
+{%- endmacro %}
+
 {#- The days before serviq_episode_recompute_from() of the episodes whose
     figures can have changed (see serviq_in_episode_days), as ISO dates,
     read once per run from fct_episodes (current: only its descendants call
@@ -239,33 +252,27 @@
     1.2M contacts the marts took 3-10x their full-build time). -#}
 {% macro serviq_episode_days() -%}
     {%- if not execute -%}{{ return([]) }}{%- endif -%}
-    {%- set cache_key = 'serviq_episode_days:' ~ invocation_id -%}
-    {%- if cache_key not in graph -%}
-        {%- set query -%}
-            select cast(changed.episode_date as {{ dbt.type_string() }})
-            from (
-                select changed_episodes.episode_date
-                from {{ ref('fct_episodes') }} as changed_episodes
-                where changed_episodes.episode_date < {{ serviq_episode_recompute_from() }}
-                    and (changed_episodes.is_resolution_pending
-                        or changed_episodes.last_handled_started_at
-                            >= {{ dbt.dateadd('day', -1, serviq_episode_recompute_from()) }})
-                {%- if serviq_incremental_plan().pointed is not none %}
-                union
-                select changed_episodes.episode_date
-                from {{ ref('fct_episodes') }} as changed_episodes
-                {{ serviq_join_pointed_contacts('changed_episodes') }}
-                where changed_episodes.episode_date < {{ serviq_episode_recompute_from() }}
-                {%- endif %}
-            ) as changed
-            group by changed.episode_date
-            order by 1
-        {%- endset -%}
-        {%- set found = [] -%}
-        {%- for row in run_query(query).rows -%}{%- do found.append(row[0] | string) -%}{%- endfor -%}
-        {%- do graph.update({cache_key: found}) -%}
-    {%- endif -%}
-    {{ return(graph[cache_key]) }}
+    {%- set query -%}
+        select cast(changed.episode_date as {{ dbt.type_string() }})
+        from (
+            select changed_episodes.episode_date
+            from {{ ref('fct_episodes') }} as changed_episodes
+            where changed_episodes.episode_date < {{ serviq_episode_recompute_from() }}
+                and (changed_episodes.is_resolution_pending
+                    or changed_episodes.last_handled_started_at
+                        >= {{ dbt.dateadd('day', -1, serviq_episode_recompute_from()) }})
+            {%- if serviq_incremental_plan().pointed is not none %}
+            union
+            select changed_episodes.episode_date
+            from {{ ref('fct_episodes') }} as changed_episodes
+            {{ serviq_join_pointed_contacts('changed_episodes') }}
+            where changed_episodes.episode_date < {{ serviq_episode_recompute_from() }}
+            {%- endif %}
+        ) as changed
+        group by changed.episode_date
+        order by 1
+    {%- endset -%}
+    {{ return(serviq_query_once('serviq_episode_days', query)) }}
 {%- endmacro %}
 
 {#- Pre-hook of incremental marts whose recomputed days are not one date
@@ -316,20 +323,15 @@
 {% macro serviq_pointed_days(expand_days=0, entities=[]) -%}
     {%- set plan = serviq_incremental_plan() -%}
     {%- if not entities or plan.pointed is none or not execute -%}{{ return([]) }}{%- endif -%}
-    {%- set cache_key = 'serviq_pointed_days:' ~ invocation_id ~ ':' ~ (entities | sort | join(',')) -%}
-    {%- if cache_key not in graph -%}
-        {%- set query -%}
-            select distinct cast(contact_date as {{ dbt.type_string() }})
-            from {{ plan.pointed }}
-            where entity in ('{{ entities | join("', '") }}')
-        {%- endset -%}
-        {%- set found = [] -%}
-        {%- for row in run_query(query).rows -%}{%- do found.append(row[0] | string) -%}{%- endfor -%}
-        {%- do graph.update({cache_key: found}) -%}
-    {%- endif -%}
+    {%- set query -%}
+        select distinct cast(contact_date as {{ dbt.type_string() }})
+        from {{ plan.pointed }}
+        where entity in ('{{ entities | join("', '") }}')
+    {%- endset -%}
+    {%- set found = serviq_query_once('serviq_pointed_days:' ~ (entities | sort | join(',')), query) -%}
     {%- set one_day = modules.datetime.timedelta(days=1) -%}
     {%- set days = [] -%}
-    {%- for text in graph[cache_key] -%}
+    {%- for text in found -%}
         {%- set day = modules.datetime.date.fromisoformat(text[:10]) -%}
         {%- for back in range(expand_days + 1) -%}
             {%- set earlier = (day - back * one_day).isoformat() -%}
