@@ -2,10 +2,13 @@
 
 Generated data (21 days x 600 contacts a day): days 1-20 are landed,
 ingested and built (the first build is full), except a calls file (day 17)
-and surveys, back-office, offers and complaints files of earlier days held
-back; then day 21 and the held-back files (late data for older days, and
-late pointers at contacts older than every new contact) are landed,
-ingested and built incrementally. That
+and surveys, back-office, offers, complaints and shifts files of earlier
+days held back; then day 21 and the held-back files (late data for older
+days, and late pointers at contacts older than every new contact) are
+landed, ingested and built incrementally, with rows planted for each other
+reason an old row changes (a backfilled rota, an open back-office item, a
+late returned item; see the constants below). All three builds use a
+2-day value window, so the value lookback does not cover the 21 days. That
 warehouse is copied aside and then rebuilt with `--full-refresh` (same
 folder, so dbt's partial parsing applies), and every mart and every table
 the build wrote must hold the same rows in both (sorted by every column,
@@ -57,7 +60,7 @@ LATE_FILES = (
 )
 # and a rota backfilled for a day before the data: only its shifts know the
 # day, so nothing but the late shifts themselves can make a build recompute
-# it (the 21 days are too few for that to hold of 3 June)
+# it (in 21 days every day is also a changed episode day, 3 June included)
 BACKFILLED_SHIFTS = ("workforce/agent_shifts_2026-06-01.csv", "2026-06-01", "2026-05-20")
 # back-office items planted so that both reasons an old item changes occur:
 # an item still open 10 minutes before the first build's end of data (30

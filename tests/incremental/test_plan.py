@@ -306,9 +306,9 @@ def test_a_failed_build_is_not_remembered(built: Settings) -> None:
 def test_the_planners_bounded_local_date_equals_converting_every_row(timezone: str) -> None:
     """_local_date_from skips the conversion far before the day; same rows as converting all.
 
-    Instants every 7 minutes over two weeks around a March daylight-saving
-    change, against every day in them, in zones at +14 h, -11 h, with and
-    without daylight saving.
+    Instants every 7 minutes over two weeks (Santiago leaves daylight
+    saving on 5 April), against every day in them, in zones at +14 h,
+    -11 h, +8 h and with daylight saving.
     """
     con = duckdb.connect()
     con.execute(
