@@ -94,6 +94,20 @@
     cast('{{ serviq_recompute_start(lookback_days, end_window_days, with_complaints).isoformat() }}' as date)
 {%- endmacro %}
 
+{#- A predicate on an instant column (UTC) of a relation whose local date
+    is computed from it (raw calls and tickets): true for every row whose
+    local date is from serviq_recompute_from() on, and for some rows of the
+    day before. The local date D starts at most 14 hours before D 00:00 UTC
+    (the largest offset), so a day's margin keeps every such row; the local
+    date itself is still compared afterwards. Written on the stored column,
+    it lets DuckDB skip the row groups that end before it by their min/max
+    instead of converting every row to local time (a new day on a year:
+    int_contacts_unioned read every call and ticket). -#}
+{% macro serviq_instant_from(column) -%}
+    {%- set from_day = serviq_recompute_start() - modules.datetime.timedelta(days=1) -%}
+    {{ column }} >= cast('{{ from_day.isoformat() }} 00:00:00+00' as timestamp with time zone)
+{%- endmacro %}
+
 {#- serviq_recompute_from() as a Python date, for macros that list days. -#}
 {% macro serviq_recompute_start(lookback_days=0, end_window_days=none, with_complaints=false) -%}
     {%- set one_day = modules.datetime.timedelta(days=1) -%}

@@ -6,12 +6,20 @@
 with calls as (
 
     select * from {{ ref('stg_serviq__calls') }}
+    {%- if serviq_is_partial() %}
+    -- skips the stored calls before the recomputed days (the local date is
+    -- compared below)
+    where {{ serviq_instant_from('ivr_started_at') }}
+    {%- endif %}
 
 ),
 
 tickets as (
 
     select * from {{ ref('stg_serviq__tickets') }}
+    {%- if serviq_is_partial() %}
+    where {{ serviq_instant_from('created_at') }}
+    {%- endif %}
 
 ),
 
