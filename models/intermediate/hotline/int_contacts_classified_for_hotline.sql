@@ -13,13 +13,13 @@
 {{ config(**serviq_incremental('contact_id')) }}
 with contacts as {{ cte_inlined() }} (
 
-    select * from {{ ref('int_contacts_unioned') }}
+    select * from {{ ref('int_contacts_unioned') }} as unioned
     {%- if serviq_is_partial() %}
     -- a repeat looks back repeat_window_days: read that far, keep from
     -- recompute_from(); and the older contacts new surveys or complaints
     -- point to (their counts change, their repeat flags cannot: below)
-    where {{ serviq_in_recompute('contact_date', var('repeat_window_days')) }}
-        or contact_id in ({{ serviq_pointed('contact_id', ['surveys', 'complaints']) }})
+    where {{ serviq_in_recompute('unioned.contact_date', var('repeat_window_days')) }}
+        or {{ serviq_is_pointed('unioned', ['surveys', 'complaints']) }}
     {%- endif %}
 
 ),
@@ -276,7 +276,7 @@ final as (
         on classified.contact_id = surveys_per_contact.contact_id
     {%- if serviq_is_partial() %}
     where {{ serviq_in_recompute('classified.contact_date') }}
-        or classified.contact_id in ({{ serviq_pointed('contact_id', ['surveys', 'complaints']) }})
+        or {{ serviq_is_pointed('classified', ['surveys', 'complaints']) }}
     {%- endif %}
 
 )
