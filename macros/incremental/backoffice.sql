@@ -49,12 +49,5 @@
 {#- A predicate for the day-grain back-office marts: `column` is a day of
     receipt this run recomputes (`false` when none is). -#}
 {% macro serviq_in_backoffice_days(column) -%}
-    {%- set days = serviq_backoffice_days() -%}
-    {%- if days -%}
-    {{ column }} in (
-        {%- for day in days %}cast('{{ day }}' as date){{ ', ' if not loop.last }}{% endfor -%}
-    )
-    {%- else -%}
-    1 = 0
-    {%- endif -%}
+    {{ serviq_in_days(column, serviq_backoffice_days()) }}
 {%- endmacro %}

@@ -56,9 +56,7 @@
     {%- set moved = serviq_day_set(day_set.from + (offsets | min) * one_day, day_set.days, offsets) -%}
     ({{ column }} >= cast('{{ moved.from.isoformat() }}' as date)
     {%- if moved.days %}
-        or {{ column }} in (
-            {%- for day in moved.days %}cast('{{ day }}' as date){{ ', ' if not loop.last }}{% endfor -%}
-        )
+        or {{ serviq_in_days(column, moved.days) }}
     {%- endif -%})
 {%- endmacro %}
 

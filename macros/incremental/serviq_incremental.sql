@@ -237,9 +237,7 @@
     {%- set days = serviq_episode_days() -%}
     ({{ column }} >= {{ serviq_episode_recompute_from() }}
     {%- if days %}
-        or {{ column }} in (
-            {%- for day in days %}cast('{{ day }}' as date){{ ', ' if not loop.last }}{% endfor -%}
-        )
+        or {{ serviq_in_days(column, days) }}
     {%- endif -%})
 {%- endmacro %}
 
@@ -379,9 +377,7 @@
     ({{ column }} >= {{ serviq_recompute_from(lookback_days, end_window_days, with_complaints) }}
     {%- set days = serviq_pointed_days(pointed_expand_days, pointed_entities) %}
     {%- if days %}
-        or {{ column }} in (
-            {%- for day in days %}cast('{{ day }}' as date){{ ', ' if not loop.last }}{% endfor -%}
-        )
+        or {{ serviq_in_days(column, days) }}
     {%- endif -%})
 {%- endmacro %}
 
@@ -427,7 +423,13 @@
 {#- A predicate on a local-date column: one of the days of the contacts
     that new rows of `entities` point to (false when there are none). -#}
 {% macro serviq_in_pointed_days(column, entities) -%}
-    {%- set days = serviq_pointed_days(0, entities) -%}
+    {{ serviq_in_days(column, serviq_pointed_days(0, entities)) }}
+{%- endmacro %}
+
+{#- A predicate: `column` (a local date) is one of `days` (ISO dates, or
+    dates), written as literals so that DuckDB can skip row groups by their
+    min/max; `1 = 0` when `days` is empty. -#}
+{% macro serviq_in_days(column, days) -%}
     {%- if days -%}
     {{ column }} in (
         {%- for day in days %}cast('{{ day }}' as date){{ ', ' if not loop.last }}{% endfor -%}
