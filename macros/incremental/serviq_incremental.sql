@@ -331,16 +331,22 @@
 {#- The days before incremental_since of contacts that rows of `entities`
     loaded since the last build point to (e.g. an offer about an older
     contact), each with the `expand_days` before it, as a list of ISO dates;
-    [] without entities. For models that recompute those days whole. -#}
+    [] without entities, every pointing entity's with `none`. For models
+    that recompute those days whole. -#}
 {% macro serviq_pointed_days(expand_days=0, entities=[]) -%}
     {%- set plan = serviq_incremental_plan() -%}
-    {%- if not entities or plan.pointed is none or not execute -%}{{ return([]) }}{%- endif -%}
+    {%- if (entities is not none and not entities) or plan.pointed is none or not execute -%}
+        {{ return([]) }}
+    {%- endif -%}
     {%- set query -%}
         select distinct cast(contact_date as {{ dbt.type_string() }})
         from {{ plan.pointed }}
+        {%- if entities is not none %}
         where entity in ('{{ entities | join("', '") }}')
+        {%- endif %}
     {%- endset -%}
-    {%- set found = serviq_query_once('serviq_pointed_days:' ~ (entities | sort | join(',')), query) -%}
+    {%- set name = 'all' if entities is none else entities | sort | join(',') -%}
+    {%- set found = serviq_query_once('serviq_pointed_days:' ~ name, query) -%}
     {%- set one_day = modules.datetime.timedelta(days=1) -%}
     {%- set days = [] -%}
     {%- for text in found -%}

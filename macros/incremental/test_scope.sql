@@ -66,11 +66,19 @@
         'int_offers_attributed_to_contacts', 'int_service_contacts_valued',
         'mart_value_daily', 'mart_evaluation_agent_daily', 'mart_dashboard_agent_daily') -%}
     {%- set lookback = 2 * var('value_window_days') if valued else var('repeat_window_days') -%}
-    {#- and the older contacts new rows point to, where the model has them -#}
+    {#- and the older contacts new rows point to, where the model has them;
+        by their days first in a contact-grain model (serviq_is_pointed: the
+        OR then still lets DuckDB skip the other days' row groups) -#}
     {%- set pointed = '' -%}
     {%- if plan.pointed is not none and 'contact_id' in columns -%}
-        {%- set pointed = ' or contact_id in (select pointed.contact_id from '
+        {%- set pointed_ids = 'contact_id in (select pointed.contact_id from '
             ~ plan.pointed ~ ' as pointed)' -%}
+        {%- if 'contact_date' in columns -%}
+            {%- set pointed = ' or (' ~ serviq_in_days('contact_date', serviq_pointed_days(0, none))
+                ~ ' and ' ~ pointed_ids ~ ')' -%}
+        {%- else -%}
+            {%- set pointed = ' or ' ~ pointed_ids -%}
+        {%- endif -%}
     {%- endif -%}
     {%- for column in ['contact_date', 'episode_date', 'period_start_date'] -%}
         {%- if column in columns -%}

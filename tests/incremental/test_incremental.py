@@ -36,7 +36,7 @@ import pipelines.build
 import pipelines.incremental
 from pipelines.build import build, dbt_target_path
 from pipelines.db import connect_warehouse, frame, scalar
-from pipelines.incremental import EPISODE_FROM_TABLE, STATE_TABLE
+from pipelines.incremental import EPISODE_FROM_TABLE, POINTED_TABLE, STATE_TABLE
 from pipelines.settings import REPO_ROOT, Settings
 from tests.support import copy_warehouse, settings_for
 
@@ -207,12 +207,12 @@ def builds(
 
     def keeping_episode_from(settings: Settings, plan: Any, succeeded: bool) -> None:
         with duckdb.connect(str(settings.warehouse)) as con:
-            con.execute(
-                f"create or replace table audit.kept_episode_from as "
-                f"select * from {EPISODE_FROM_TABLE}"
-                if plan.mode == "incremental"
-                else "select 1"
-            )
+            if plan.mode == "incremental":
+                for table, kept in (
+                    (EPISODE_FROM_TABLE, "kept_episode_from"),
+                    (POINTED_TABLE, "kept_pointed"),
+                ):
+                    con.execute(f"create or replace table audit.{kept} as select * from {table}")
         finish(settings, plan, succeeded)
 
     monkeypatch_module.setattr(pipelines.incremental, "finish_build", keeping_episode_from)
@@ -456,6 +456,44 @@ def test_the_scoped_repeat_window_test_names_faults_of_regrouped_customers(
             )
         failing = {row[0] for row in con.execute(sql).fetchall()}
     assert regrouped in failing and untouched not in failing, failing
+
+
+def test_scoped_contact_tests_cover_the_older_contacts_late_rows_point_to(
+    builds: tuple[Path, Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    """A contact-grain model's data tests on an incremental build read the
+    new days and the older contacts late surveys, offers or complaints point
+    to (found by their days first, macros/incremental/test_scope.sql): a
+    duplicate planted on a pointed contact fails the `unique` test; one
+    planted on an older contact nothing points to is outside its scope."""
+    name = "unique_int_contacts_classified_for_hotline_contact_id"
+    sql = _test_results(builds)[name]["compiled_code"]
+    faulty = tmp_path / "warehouse.duckdb"  # the catalog name in the compiled SQL
+    shutil.copyfile(builds[0], faulty)
+    table = "intermediate.int_contacts_classified_for_hotline"
+    with duckdb.connect(str(faulty)) as con:
+        con.execute(f"create table {POINTED_TABLE} as select * from audit.kept_pointed")
+        assert con.execute(sql).fetchall() == []
+        # both on the history's first days, long before the days the build
+        # recomputed (its date filter alone would miss them)
+        first_days = f"contact_date < (select min(contact_date) + 5 from {table})"
+        pointed = scalar(
+            con,
+            f"select min(contact_id) from {table} where {first_days} "
+            f"and contact_id in (select contact_id from {POINTED_TABLE})",
+        )
+        untouched = scalar(
+            con,
+            f"select min(contact_id) from {table} where {first_days} "
+            f"and contact_id not in (select contact_id from {POINTED_TABLE})",
+        )
+        assert pointed and untouched, "late rows point to early contacts, not to all of them"
+        for contact_id in (pointed, untouched):
+            con.execute(
+                f"insert into {table} select * from {table} where contact_id = ?", [contact_id]
+            )
+        failing = {row[0] for row in con.execute(sql).fetchall()}
+    assert pointed in failing and untouched not in failing, failing
 
 
 def test_fingerprint_changes_with_the_vars_and_the_time_zone() -> None:
