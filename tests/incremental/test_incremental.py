@@ -428,6 +428,36 @@ def test_the_incremental_builds_data_tests_pass_on_what_it_wrote(
     assert scoped.count(regrouped) == 2, scoped
 
 
+def _faults_found(
+    builds: tuple[Path, Path, dict[str, Any]],
+    tmp_path: Path,
+    test_name: str,
+    plan_table: tuple[str, str],
+    chosen: tuple[str, str],
+    plant: str,
+) -> tuple[str, str, set[str]]:
+    """Run an incremental build's scoped data test on a copy of what it built.
+
+    `plan_table` (table, kept copy): the plan table the test's SQL reads,
+    restored from the copy kept when the build ended. `chosen`: two queries,
+    each picking one contact id, inside and outside the test's scope. The
+    test must pass on the copy as built; then `plant` (a statement on one
+    contact id) plants the same fault on both. Returns the two ids and the
+    ids the test then names.
+    """
+    sql = _test_results(builds)[test_name]["compiled_code"]
+    faulty = tmp_path / "warehouse.duckdb"  # the catalog name in the compiled SQL
+    shutil.copyfile(builds[0], faulty)
+    with duckdb.connect(str(faulty)) as con:
+        con.execute(f"create table {plan_table[0]} as select * from audit.{plan_table[1]}")
+        assert con.execute(sql).fetchall() == []
+        inside, outside = (scalar(con, query) for query in chosen)
+        assert inside and outside, "the build wrote some of these rows, not all"
+        for contact_id in (inside, outside):
+            con.execute(plant, [contact_id])
+        return inside, outside, {row[0] for row in con.execute(sql).fetchall()}
+
+
 def test_the_scoped_repeat_window_test_names_faults_of_regrouped_customers(
     builds: tuple[Path, Path, dict[str, Any]], tmp_path: Path
 ) -> None:
@@ -435,26 +465,20 @@ def test_the_scoped_repeat_window_test_names_faults_of_regrouped_customers(
     customers: a repeat moved out of its episode fails it for a regrouped
     customer; for a customer the build did not regroup (rows it did not
     write), the same fault is outside its scope."""
-    sql = _test_results(builds)["episodes_respect_the_repeat_window"]["compiled_code"]
-    faulty = tmp_path / "warehouse.duckdb"  # the catalog name in the compiled SQL
-    shutil.copyfile(builds[0], faulty)
     table = "intermediate.int_contacts_grouped_to_episodes"
     repeat_of = (
         f"select min(grouped.contact_id) from {table} as grouped where contact_role = 'handled'"
         " and episode_id <> contact_id and customer_id {} "
         "(select customer_id from audit.kept_episode_from)"
     )
-    with duckdb.connect(str(faulty)) as con:
-        con.execute(f"create table {EPISODE_FROM_TABLE} as select * from audit.kept_episode_from")
-        assert con.execute(sql).fetchall() == []
-        regrouped = scalar(con, repeat_of.format("in"))
-        untouched = scalar(con, repeat_of.format("not in"))
-        assert regrouped and untouched, "the build regrouped some customers' repeats, not all"
-        for contact_id in (regrouped, untouched):
-            con.execute(
-                f"update {table} set episode_id = 'PLANTED' where contact_id = ?", [contact_id]
-            )
-        failing = {row[0] for row in con.execute(sql).fetchall()}
+    regrouped, untouched, failing = _faults_found(
+        builds,
+        tmp_path,
+        "episodes_respect_the_repeat_window",
+        (EPISODE_FROM_TABLE, "kept_episode_from"),
+        (repeat_of.format("in"), repeat_of.format("not in")),
+        f"update {table} set episode_id = 'PLANTED' where contact_id = ?",
+    )
     assert regrouped in failing and untouched not in failing, failing
 
 
@@ -466,33 +490,22 @@ def test_scoped_contact_tests_cover_the_older_contacts_late_rows_point_to(
     to (found by their days first, macros/incremental/test_scope.sql): a
     duplicate planted on a pointed contact fails the `unique` test; one
     planted on an older contact nothing points to is outside its scope."""
-    name = "unique_int_contacts_classified_for_hotline_contact_id"
-    sql = _test_results(builds)[name]["compiled_code"]
-    faulty = tmp_path / "warehouse.duckdb"  # the catalog name in the compiled SQL
-    shutil.copyfile(builds[0], faulty)
     table = "intermediate.int_contacts_classified_for_hotline"
-    with duckdb.connect(str(faulty)) as con:
-        con.execute(f"create table {POINTED_TABLE} as select * from audit.kept_pointed")
-        assert con.execute(sql).fetchall() == []
-        # both on the history's first days, long before the days the build
-        # recomputed (its date filter alone would miss them)
-        first_days = f"contact_date < (select min(contact_date) + 5 from {table})"
-        pointed = scalar(
-            con,
-            f"select min(contact_id) from {table} where {first_days} "
-            f"and contact_id in (select contact_id from {POINTED_TABLE})",
-        )
-        untouched = scalar(
-            con,
-            f"select min(contact_id) from {table} where {first_days} "
-            f"and contact_id not in (select contact_id from {POINTED_TABLE})",
-        )
-        assert pointed and untouched, "late rows point to early contacts, not to all of them"
-        for contact_id in (pointed, untouched):
-            con.execute(
-                f"insert into {table} select * from {table} where contact_id = ?", [contact_id]
-            )
-        failing = {row[0] for row in con.execute(sql).fetchall()}
+    # both on the history's first days, long before the days the build
+    # recomputed (its date filter alone would miss them)
+    early = (
+        f"select min(contact_id) from {table} "
+        f"where contact_date < (select min(contact_date) + 5 from {table}) "
+        f"and contact_id {{}} (select contact_id from {POINTED_TABLE})"
+    )
+    pointed, untouched, failing = _faults_found(
+        builds,
+        tmp_path,
+        "unique_int_contacts_classified_for_hotline_contact_id",
+        (POINTED_TABLE, "kept_pointed"),
+        (early.format("in"), early.format("not in")),
+        f"insert into {table} select * from {table} where contact_id = ?",
+    )
     assert pointed in failing and untouched not in failing, failing
 
 
