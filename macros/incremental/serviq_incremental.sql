@@ -361,8 +361,8 @@
 
 {#- A subquery of `column` (contact_id, customer_id, contact_date or
     started_at) of the contacts before incremental_since that rows of
-    `entities` (surveys, offers, complaints, backoffice_items) loaded since
-    the last build point to. Empty when the plan came from vars (a hand-run
+    `entities` (surveys, offers, complaints, backoffice_items; `none`: all)
+    loaded since the last build point to. Empty when the plan came from vars (a hand-run
     build then does not see late pointers: run it through pipelines.build). -#}
 {% macro serviq_pointed(column, entities) -%}
     {%- set plan = serviq_incremental_plan() -%}
@@ -371,7 +371,9 @@
     {%- else -%}
     select pointed.{{ column }}
     from {{ plan.pointed }} as pointed
+    {%- if entities is not none %}
     where pointed.entity in ('{{ entities | join("', '") }}')
+    {%- endif -%}
     {%- endif -%}
 {%- endmacro %}
 
@@ -415,7 +417,7 @@
     {%- if 'contact_date' not in columns -%}
         {{ exceptions.raise_compiler_error("serviq_in_pointed_groups: the groups must include contact_date") }}
     {%- endif -%}
-    ({{ serviq_in_pointed_days('contact_date', entities) }}
+    ({{ serviq_in_days('contact_date', serviq_pointed_days(0, entities)) }}
         and ({{ columns | join(', ') }}) in (
         select
             {%- for column in columns %}
@@ -424,12 +426,6 @@
         from {{ contacts_relation }} as pointed_groups
         where {{ serviq_is_pointed('pointed_groups', entities) }}
     ))
-{%- endmacro %}
-
-{#- A predicate on a local-date column: one of the days of the contacts
-    that new rows of `entities` point to (false when there are none). -#}
-{% macro serviq_in_pointed_days(column, entities) -%}
-    {{ serviq_in_days(column, serviq_pointed_days(0, entities)) }}
 {%- endmacro %}
 
 {#- A predicate: `column` (a local date) is one of `days` (ISO dates, or
@@ -445,8 +441,9 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- A predicate on `alias`, a contact-grain relation (contact_id,
-    contact_date): the contact is one that new rows of `entities` point to.
+{#- A predicate on `alias` (none: unqualified columns), a contact-grain
+    relation (contact_id, contact_date): the contact is one that new rows
+    of `entities` (`none`: any entity) point to.
     The day comes first: the pointed contacts' days are known when the SQL
     is written, so DuckDB skips the row groups of other days by their
     min/max instead of looking up every contact id (at 3.66M contacts the
@@ -454,8 +451,9 @@
     CPU s). The days are the planner's local dates of the same instants,
     as serviq_in_recompute() uses them. -#}
 {% macro serviq_is_pointed(alias, entities) -%}
-    ({{ serviq_in_pointed_days(alias ~ '.contact_date', entities) }}
-        and {{ alias }}.contact_id in ({{ serviq_pointed('contact_id', entities) }}))
+    {%- set prefix = alias ~ '.' if alias else '' -%}
+    ({{ serviq_in_days(prefix ~ 'contact_date', serviq_pointed_days(0, entities)) }}
+        and {{ prefix }}contact_id in ({{ serviq_pointed('contact_id', entities) }}))
 {%- endmacro %}
 
 {#- Pre-hook of marts built by serviq_in_pointed_groups() (incremental, no

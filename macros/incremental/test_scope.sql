@@ -70,15 +70,10 @@
         by their days first in a contact-grain model (serviq_is_pointed: the
         OR then still lets DuckDB skip the other days' row groups) -#}
     {%- set pointed = '' -%}
-    {%- if plan.pointed is not none and 'contact_id' in columns -%}
-        {%- set pointed_ids = 'contact_id in (select pointed.contact_id from '
-            ~ plan.pointed ~ ' as pointed)' -%}
-        {%- if 'contact_date' in columns -%}
-            {%- set pointed = ' or (' ~ serviq_in_days('contact_date', serviq_pointed_days(0, none))
-                ~ ' and ' ~ pointed_ids ~ ')' -%}
-        {%- else -%}
-            {%- set pointed = ' or ' ~ pointed_ids -%}
-        {%- endif -%}
+    {%- if plan.pointed is not none and 'contact_date' in columns and 'contact_id' in columns -%}
+        {%- set pointed = ' or ' ~ serviq_is_pointed(none, none) -%}
+    {%- elif plan.pointed is not none and 'contact_id' in columns -%}
+        {%- set pointed = ' or contact_id in (' ~ serviq_pointed('contact_id', none) ~ ')' -%}
     {%- endif -%}
     {%- for column in ['contact_date', 'episode_date', 'period_start_date'] -%}
         {%- if column in columns -%}
