@@ -59,7 +59,18 @@ surveys_per_contact as (
 
 ),
 
-members_sequenced as (
+-- most episodes are one handled contact: only the episodes with a second
+-- member (a repeat or an attempt, never the opening) need the ordered pass
+-- below; sorting every contact by episode was the model's largest cost
+multi_member_episodes as (
+
+    select distinct episode_id
+    from members
+    where not is_episode_opening
+
+),
+
+members_ordered as (
 
     select
         members.*,
@@ -73,18 +84,39 @@ members_sequenced as (
             partition by members.episode_id
             order by members.started_at, members.contact_id
             rows between unbounded preceding and unbounded following
-        ) as first_channel,
+        ) as first_channel
+
+    from members
+    where members.episode_id in (select episode_id from multi_member_episodes)
+
+    union all
+
+    -- a one-member episode: its only member is the opening
+    select
+        members.*,
+        null as previous_channel,
+        members.channel as first_channel
+
+    from members
+    where members.episode_id not in (select episode_id from multi_member_episodes)
+
+),
+
+members_sequenced as (
+
+    select
+        members_ordered.*,
         backoffice_per_contact.last_completed_at as backoffice_completed_at,
         coalesce(backoffice_per_contact.open_item_count, 0) as backoffice_open_item_count,
         coalesce(surveys_per_contact.ces_answer_count, 0) as ces_answer_count,
         coalesce(surveys_per_contact.ces_score_sum, 0) as ces_score_sum,
         coalesce(surveys_per_contact.ces_top_box_count, 0) as ces_top_box_count
 
-    from members
+    from members_ordered
     left join backoffice_per_contact
-        on members.contact_id = backoffice_per_contact.contact_id
+        on members_ordered.contact_id = backoffice_per_contact.contact_id
     left join surveys_per_contact
-        on members.contact_id = surveys_per_contact.contact_id
+        on members_ordered.contact_id = surveys_per_contact.contact_id
 
 ),
 
