@@ -417,20 +417,7 @@ def render(report: BenchReport) -> str:
             f"{'floor':<10} {report.floor_seconds:>8.1f}   bare DuckDB load; ratio {ratio:.1f}x"
         )
     if report.pages:
-        lines += [
-            "",
-            "pages (cold query cache)       render ms      queries ms    slowest query",
-            f"{'page':<28} {'p50':>7} {'p95':>7} {'p50':>7} {'p95':>7} {'n':>4} {'p95 ms':>8}",
-        ]
-        for page, fig in report.pages.items():
-            if "p50_ms" not in fig:
-                lines.append(f"{page:<28} {fig}")
-                continue
-            lines.append(
-                f"{page:<28} {fig['p50_ms']:>7.0f} {fig['p95_ms']:>7.0f} "
-                f"{fig['queries_p50_ms']:>7.0f} {fig['queries_p95_ms']:>7.0f} "
-                f"{fig['query_count']:>4.0f} {fig['slowest_query_p95_ms']:>8.0f}"
-            )
+        lines += render_pages(report.pages)
     if report.peer:
         from pipelines.peer.bench import render_peer
 
@@ -442,6 +429,25 @@ def render(report: BenchReport) -> str:
     return "\n".join(lines)
 
 
+def render_pages(pages: dict[str, dict[str, float]]) -> list[str]:
+    """The pages table: render and query p50/p95 (ms) per page."""
+    lines = [
+        "",
+        "pages (cold query cache)       render ms      queries ms    slowest query",
+        f"{'page':<28} {'p50':>7} {'p95':>7} {'p50':>7} {'p95':>7} {'n':>4} {'p95 ms':>8}",
+    ]
+    for page, fig in pages.items():
+        if "p50_ms" not in fig:
+            lines.append(f"{page:<28} {fig}")
+            continue
+        lines.append(
+            f"{page:<28} {fig['p50_ms']:>7.0f} {fig['p95_ms']:>7.0f} "
+            f"{fig['queries_p50_ms']:>7.0f} {fig['queries_p95_ms']:>7.0f} "
+            f"{fig['query_count']:>4.0f} {fig['slowest_query_p95_ms']:>8.0f}"
+        )
+    return lines
+
+
 def add_parser(subparsers: Any) -> None:
     p = subparsers.add_parser("bench", help="time every stage on generated data")
     p.add_argument("--contacts", type=int, default=1_000_000, help="contacts to generate")
@@ -451,6 +457,11 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--work", help="working folder (default: a temporary folder)")
     p.add_argument("--json", help="also write the figures as JSON to this file")
     p.add_argument("--no-export", action="store_true")
+    p.add_argument(
+        "--pages-only",
+        action="store_true",
+        help="only time the dashboard pages on the file published in --work (nothing generated)",
+    )
     p.add_argument(
         "--peer", choices=["postgres"], help="also build on a peer engine and print the ratio"
     )
@@ -464,6 +475,8 @@ def add_parser(subparsers: Any) -> None:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    if getattr(args, "pages_only", False):
+        return cmd_pages_only(args)
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="serviq-bench-"))
     report = run_bench(
         args.contacts,
@@ -479,3 +492,32 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps(report.to_json(), indent=2), encoding="utf-8")
     return 0 if all(s.ok for s in report.stages) else 1
+
+
+def cmd_pages_only(args: argparse.Namespace) -> int:
+    """`serviq bench --pages-only --work DIR`: the pages stage alone, on DIR's published file.
+
+    The dashboard's figures depend on the published file, not on how it was
+    built, so they can be re-measured (more renders, a quieter host, a
+    dashboard change) without generating and building the data again.
+    """
+    if not args.work:
+        raise BenchError("--pages-only needs --work, the folder of an earlier bench run.")
+    work = Path(args.work)
+    env = {
+        **os.environ,
+        "SERVIQ_HOME": str(work),
+        "SERVIQ_PII_KEY": os.environ.get("SERVIQ_PII_KEY", "serviq-bench-key-not-for-production"),
+    }
+    serving = Path(env.get("SERVIQ_SERVING_PATH") or work / "serving.duckdb")
+    if not serving.is_file():
+        raise BenchError(f"nothing is published at {serving}: run the bench there first.")
+    pages = time_pages(env, args.repeat)
+    lines = [f"serviq bench — dashboard pages on {serving}, {args.repeat} renders each"]
+    print("\n".join(lines + render_pages(pages)))
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps({"serving": str(serving), "repeat": args.repeat, "pages": pages}, indent=2),
+            encoding="utf-8",
+        )
+    return 0 if "error" not in pages else 1

@@ -6,7 +6,7 @@ come from renders whose data queries really reach the serving file.
 
 from __future__ import annotations
 
-import os
+import json
 import shutil
 from pathlib import Path
 
@@ -18,16 +18,26 @@ from pipelines.bench import (
     check_disk,
     page_files,
     render,
-    time_pages,
 )
 from pipelines.cli import main
 from tests.support import Pipeline
 
 
-def test_every_page_is_timed_with_the_queries_behind_it(small_pipeline: Pipeline) -> None:
-    env = {**os.environ, "SERVIQ_HOME": str(small_pipeline.settings.home)}
-    pages = time_pages(env, repeat=2)
+def test_every_page_is_timed_with_the_queries_behind_it(
+    small_pipeline: Pipeline, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # through `serviq bench --pages-only`: the pages stage alone, on the
+    # file the pipeline published (nothing generated or built)
+    home = small_pipeline.settings.home
+    assert small_pipeline.settings.serving == home / "serving.duckdb"
+    out = tmp_path / "pages.json"
+    status = main(
+        ["bench", "--pages-only", "--work", str(home), "--repeat", "2", "--json", str(out)]
+    )
+    shown = capsys.readouterr().out
+    pages = json.loads(out.read_text(encoding="utf-8"))["pages"]
 
+    assert status == 0
     assert "error" not in pages, pages.get("error")
     assert sorted(pages) == sorted(page_files())
     for page, figures in pages.items():
@@ -37,11 +47,27 @@ def test_every_page_is_timed_with_the_queries_behind_it(small_pipeline: Pipeline
         assert 0 < figures["queries_p50_ms"] <= figures["queries_p95_ms"], page
         assert figures["slowest_query_p95_ms"] <= figures["queries_p95_ms"], page
         assert figures["queries_p50_ms"] < figures["p50_ms"], page  # part of the render
+        assert page in shown
 
     report = BenchReport(contacts=1, days=1, pages=pages)
-    shown = render(report)
+    rendered = render(report)
     for page in pages:
-        assert page in shown
+        assert page in rendered
+
+
+def test_pages_only_without_a_published_file_stops_in_one_sentence(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = main(["bench", "--pages-only", "--work", str(tmp_path)])
+    err = capsys.readouterr().err.strip()
+    assert status == 1
+    published = tmp_path / "serving.duckdb"
+    assert err == f"serviq: error: nothing is published at {published}: run the bench there first."
+
+    status = main(["bench", "--pages-only"])
+    err = capsys.readouterr().err.strip()
+    assert status == 1
+    assert err == "serviq: error: --pages-only needs --work, the folder of an earlier bench run."
 
 
 def test_a_bench_the_disk_cannot_hold_stops_at_once_in_one_sentence(
