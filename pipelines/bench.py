@@ -62,6 +62,9 @@ class StageResult:
     rows: int | None = None
     ok: bool = True
     detail: str = ""
+    # user + system seconds of the child and the children it waited for
+    # (ingest's workers): steadier than wall time on a shared host
+    cpu_seconds: float | None = None
 
     @property
     def rows_per_second(self) -> float | None:
@@ -88,6 +91,10 @@ class BenchReport:
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["end_to_end_seconds"] = self.end_to_end_seconds
+        cpus = [s.cpu_seconds for s in self.stages if s.stage in STAGES]
+        data["end_to_end_cpu_seconds"] = (
+            sum(c for c in cpus if c is not None) if cpus and None not in cpus else None
+        )
         data["floor_ratio"] = (
             self.end_to_end_seconds / self.floor_seconds if self.floor_seconds else None
         )
@@ -97,7 +104,7 @@ class BenchReport:
 
 
 def run_child(stage: str, cmd: list[str], env: dict[str, str]) -> StageResult:
-    """Run one stage in a child process; wall time and the child's peak RSS."""
+    """Run one stage in a child process; wall time, CPU seconds and the child's peak RSS."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert proc.stdout is not None and proc.stderr is not None
@@ -112,6 +119,7 @@ def run_child(stage: str, cmd: list[str], env: dict[str, str]) -> StageResult:
         stage=stage,
         wall_seconds=wall,
         peak_rss_mib=usage.ru_maxrss / 1024.0,
+        cpu_seconds=usage.ru_utime + usage.ru_stime,
         ok=proc.returncode == 0,
         detail=(text[-1] if text else "") if proc.returncode else "",
     )
@@ -400,16 +408,19 @@ def render(report: BenchReport) -> str:
     lines = [
         f"serviq bench — {report.contacts:,} contacts, {report.days} days, {os.cpu_count()} cores",
         "",
-        f"{'stage':<10} {'wall s':>8} {'rows/s':>12} {'peak MiB':>9}  status",
+        f"{'stage':<10} {'wall s':>8} {'CPU s':>8} {'rows/s':>12} {'peak MiB':>9}  status",
     ]
     for s in report.stages:
         rate = f"{s.rows_per_second:,.0f}" if s.rows_per_second else "-"
+        cpu = f"{s.cpu_seconds:.1f}" if s.cpu_seconds is not None else "-"
         status = (f"ok  {s.detail}" if s.detail else "ok") if s.ok else f"FAILED: {s.detail}"
-        lines.append(
-            f"{s.stage:<10} {s.wall_seconds:>8.1f} {rate:>12} {s.peak_rss_mib:>9.0f}  {status}"
-        )
+        figures = f"{s.wall_seconds:>8.1f} {cpu:>8} {rate:>12} {s.peak_rss_mib:>9.0f}"
+        lines.append(f"{s.stage:<10} {figures}  {status}")
+    cpus = [s.cpu_seconds for s in report.stages if s.stage in STAGES]
+    end_cpu = f"{sum(c for c in cpus if c is not None):.1f}" if cpus and None not in cpus else "-"
     lines.append(
-        f"{'end-to-end':<10} {report.end_to_end_seconds:>8.1f}   (ingest+check+build+publish)"
+        f"{'end-to-end':<10} {report.end_to_end_seconds:>8.1f} {end_cpu:>8}   "
+        "(ingest+check+build+publish)"
     )
     if report.floor_seconds:
         ratio = report.end_to_end_seconds / report.floor_seconds

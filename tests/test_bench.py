@@ -7,7 +7,9 @@ come from renders whose data queries really reach the serving file.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,9 +17,11 @@ import pytest
 from pipelines.bench import (
     DISK_BYTES_PER_CONTACT,
     BenchReport,
+    StageResult,
     check_disk,
     page_files,
     render,
+    run_child,
 )
 from pipelines.cli import main
 from tests.support import Pipeline
@@ -84,3 +88,25 @@ def test_a_bench_the_disk_cannot_hold_stops_at_once_in_one_sentence(
     assert err.startswith(f"serviq: error: a bench of {too_many:,} contacts needs about")
     assert err.count("\n") == 0 and err.endswith("GB.")
     assert not (tmp_path / "work" / "landing").exists()  # refused before generating
+
+
+def test_a_stage_reports_the_cpu_of_its_child_and_of_the_children_it_waited_for() -> None:
+    # ingest's workers are the stage's grandchildren: their CPU belongs to it
+    loop = "x = 0\nfor i in range(4_000_000):\n    x += i"
+    alone = [sys.executable, "-c", loop]
+    spawn = f"import subprocess, sys\nsubprocess.run([sys.executable, '-c', {loop!r}], check=True)"
+    nested = [sys.executable, "-c", f"{spawn}\n{loop}"]
+    one = run_child("alone", alone, dict(os.environ))
+    two = run_child("nested", nested, dict(os.environ))
+
+    assert one.ok and two.ok
+    assert one.cpu_seconds is not None and two.cpu_seconds is not None
+    assert one.cpu_seconds > 0.05
+    assert two.cpu_seconds > 1.5 * one.cpu_seconds  # the grandchild's loop is counted
+
+    report = BenchReport(
+        contacts=1, days=1, stages=[StageResult("ingest", 2.0, 100.0, cpu_seconds=3.25)]
+    )
+    shown = render(report)
+    assert "CPU s" in shown and "3.2" in shown
+    assert report.to_json()["end_to_end_cpu_seconds"] == 3.25
