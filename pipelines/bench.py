@@ -88,13 +88,18 @@ class BenchReport:
     def end_to_end_seconds(self) -> float:
         return sum(s.wall_seconds for s in self.stages if s.stage in STAGES)
 
+    @property
+    def end_to_end_cpu_seconds(self) -> float | None:
+        """CPU seconds of the same stages; None when a stage has none on record."""
+        cpus = [s.cpu_seconds for s in self.stages if s.stage in STAGES]
+        if not cpus or any(c is None for c in cpus):
+            return None
+        return sum(c for c in cpus if c is not None)
+
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["end_to_end_seconds"] = self.end_to_end_seconds
-        cpus = [s.cpu_seconds for s in self.stages if s.stage in STAGES]
-        data["end_to_end_cpu_seconds"] = (
-            sum(c for c in cpus if c is not None) if cpus and None not in cpus else None
-        )
+        data["end_to_end_cpu_seconds"] = self.end_to_end_cpu_seconds
         data["floor_ratio"] = (
             self.end_to_end_seconds / self.floor_seconds if self.floor_seconds else None
         )
@@ -294,6 +299,15 @@ def _percentiles(times: list[float]) -> dict[str, float]:
     }
 
 
+def bench_env(work: Path) -> dict[str, str]:
+    """The stages' environment: SERVIQ_HOME = the work folder; a bench PII key unless set."""
+    return {
+        **os.environ,
+        "SERVIQ_HOME": str(work),
+        "SERVIQ_PII_KEY": os.environ.get("SERVIQ_PII_KEY", "serviq-bench-key-not-for-production"),
+    }
+
+
 def run_bench(
     contacts: int,
     days: int,
@@ -312,11 +326,7 @@ def run_bench(
         (work / stale).unlink(missing_ok=True)
     shutil.rmtree(work / "landing", ignore_errors=True)
     check_disk(work, contacts)
-    env = {
-        **os.environ,
-        "SERVIQ_HOME": str(work),
-        "SERVIQ_PII_KEY": os.environ.get("SERVIQ_PII_KEY", "serviq-bench-key-not-for-production"),
-    }
+    env = bench_env(work)
     report = BenchReport(contacts=contacts, days=days)
     per_day = max(1, round(contacts / days))
     print(f"bench: generating {contacts:,} contacts over {days} days (not timed)", file=sys.stderr)
@@ -416,8 +426,8 @@ def render(report: BenchReport) -> str:
         status = (f"ok  {s.detail}" if s.detail else "ok") if s.ok else f"FAILED: {s.detail}"
         figures = f"{s.wall_seconds:>8.1f} {cpu:>8} {rate:>12} {s.peak_rss_mib:>9.0f}"
         lines.append(f"{s.stage:<10} {figures}  {status}")
-    cpus = [s.cpu_seconds for s in report.stages if s.stage in STAGES]
-    end_cpu = f"{sum(c for c in cpus if c is not None):.1f}" if cpus and None not in cpus else "-"
+    total_cpu = report.end_to_end_cpu_seconds
+    end_cpu = f"{total_cpu:.1f}" if total_cpu is not None else "-"
     lines.append(
         f"{'end-to-end':<10} {report.end_to_end_seconds:>8.1f} {end_cpu:>8}   "
         "(ingest+check+build+publish)"
@@ -515,11 +525,7 @@ def cmd_pages_only(args: argparse.Namespace) -> int:
     if not args.work:
         raise BenchError("--pages-only needs --work, the folder of an earlier bench run.")
     work = Path(args.work)
-    env = {
-        **os.environ,
-        "SERVIQ_HOME": str(work),
-        "SERVIQ_PII_KEY": os.environ.get("SERVIQ_PII_KEY", "serviq-bench-key-not-for-production"),
-    }
+    env = bench_env(work)
     serving = Path(env.get("SERVIQ_SERVING_PATH") or work / "serving.duckdb")
     if not serving.is_file():
         raise BenchError(f"nothing is published at {serving}: run the bench there first.")

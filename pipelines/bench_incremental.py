@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -32,7 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from pipelines.bench import StageResult, run_child, serviq
+from pipelines.bench import StageResult, bench_env, run_child, serviq
 
 STAGE_CPU: dict[str, float] = {}  # CPU seconds (user + sys) of the standalone run's stages
 
@@ -169,11 +168,7 @@ def main(argv: list[str] | None = None) -> int:
         (work / stale).unlink(missing_ok=True)
     for folder in ("landing", "next_day", "dbt"):
         shutil.rmtree(work / folder, ignore_errors=True)
-    env = {
-        **os.environ,
-        "SERVIQ_HOME": str(work),
-        "SERVIQ_PII_KEY": os.environ.get("SERVIQ_PII_KEY", "serviq-bench-key-not-for-production"),
-    }
+    env = bench_env(work)
     print(f"bench: generating {args.days} + 1 days (not timed)", file=sys.stderr)
     params = GeneratorParams(
         days=args.days + 1, contacts_per_day=args.contacts_per_day, seed=args.seed
