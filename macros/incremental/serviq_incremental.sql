@@ -314,14 +314,19 @@
 
 {#- A predicate: the period (`grain_column` = 'week' or 'month', starting
     on `start_column`) holds a day serviq_in_episode_days() selects, or
-    starts on or after the week / month of that lookback's first day. -#}
+    starts on or after the week / month of that lookback's first day.
+    The periods are listed `distinct`: DuckDB builds the `in` on every row
+    the subquery returns, and at 30M contacts a new day's changed days held
+    20M episodes, so the CES agreement ran out of memory under the 3 GB cap
+    on four such lists of one period per episode (DECISIONLOG "Incremental
+    builds"). -#}
 {% macro serviq_in_episode_periods(grain_column, start_column) -%}
     {%- set recompute_from = serviq_episode_recompute_from() -%}
     {%- for grain in ['week', 'month'] %}
     {{ 'or ' if not loop.first }}({{ grain_column }} = '{{ grain }}' and (
         {{ start_column }} >= cast({{ dbt.date_trunc(grain, recompute_from) }} as date)
         or {{ start_column }} in (
-            select changed_periods.episode_{{ grain }}
+            select distinct changed_periods.episode_{{ grain }}
             from {{ ref('fct_episodes') }} as changed_periods
             where {{ serviq_in_episode_days('changed_periods.episode_date') }}
         )
