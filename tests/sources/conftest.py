@@ -101,13 +101,15 @@ def sources_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sour
     base = tmp_path_factory.getbasetemp()
     shared = base.parent if base.name.startswith("popen-gw") else base
     built = shared / "sources-built"
+    settings = settings_for(tmp_path_factory.mktemp("sources"))
     with exclusive(shared / "sources-built.lock"):
         if not (built / "reports.json").exists():
             shutil.rmtree(built, ignore_errors=True)
             built.mkdir(parents=True)
             _build(built)
-    settings = settings_for(tmp_path_factory.mktemp("sources"))
-    copy_warehouse(settings_for(built).warehouse, settings.warehouse)  # with its marts file
+        # under the lock too: the copy opens the shared file to checkpoint it,
+        # and two workers copying at once collided on DuckDB's file lock
+        copy_warehouse(settings_for(built).warehouse, settings.warehouse)  # with its marts file
     raw = json.loads((built / "reports.json").read_text(encoding="utf-8"))
     reports = {name: Loaded(**values) for name, values in raw.items()}
     yield SourcesWarehouse(settings=settings, reports=reports)
