@@ -191,14 +191,10 @@
     customer_id; with `by_ref`, every customer sharing a concerned ref, from
     the ref's instant on).
 
-    The instant is compared as a difference, not as `started >=
-    recompute_from_at`: DuckDB turns a plain comparison into a join
-    condition and guesses its selectivity, and at 30M contacts it took
-    the 14.3M recomputed members for 1.2M. The episode assembly then built
-    its hash join on those members instead of on the per-contact survey
-    and back-office counts, and a new day ran out of memory under the 3 GB
-    cap. The difference stays a filter after the equi-join, whose estimate
-    (the customers' rows) is close (DECISIONLOG "Incremental builds"). -#}
+    The instant is compared as a difference, which DuckDB keeps as a filter
+    after the customer join instead of guessing it as a join condition (a
+    guess that ran a new day at 30M contacts out of memory; DECISIONLOG
+    "Incremental builds"). -#}
 {% macro serviq_join_episode_from(alias, key_column, started_column, by_ref=false) -%}
     inner join {{ serviq_episode_from(by_ref) }} as episode_from
     {%- if by_ref %}
@@ -316,9 +312,7 @@
     on `start_column`) holds a day serviq_in_episode_days() selects, or
     starts on or after the week / month of that lookback's first day.
     The periods are listed `distinct`: DuckDB builds the `in` on every row
-    the subquery returns, and at 30M contacts a new day's changed days held
-    20M episodes, so the CES agreement ran out of memory under the 3 GB cap
-    on four such lists of one period per episode (DECISIONLOG "Incremental
+    the subquery returns, one per episode (DECISIONLOG "Incremental
     builds"). -#}
 {% macro serviq_in_episode_periods(grain_column, start_column) -%}
     {%- set recompute_from = serviq_episode_recompute_from() -%}
