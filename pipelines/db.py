@@ -92,6 +92,25 @@ def frame(
     return result
 
 
+def frames(
+    con: duckdb.DuckDBPyConnection,
+    sql: str,
+    params: Sequence[Any] | None = None,
+    rows: int = 1_000_000,
+) -> Iterator[pl.DataFrame]:
+    """Run a query and yield its result in frames of at most `rows` rows.
+
+    The result streams: memory holds one frame, not the whole result and its
+    Arrow copy. Nothing else may run on `con` until the last frame is read.
+    """
+    relation = con.sql(sql, params=list(params) if params else None)
+    with relation.to_arrow_reader(batch_size=rows) as reader:
+        for batch in reader:
+            part = pl.from_arrow(batch)
+            assert isinstance(part, pl.DataFrame)
+            yield part
+
+
 def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | None = None) -> Any:
     rows = con.execute(sql, list(params) if params else None).fetchall()
     return rows[0][0] if rows else None

@@ -28,7 +28,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.db import cap_memory, scalar
+from pipelines.db import cap_memory, frames, scalar
 from pipelines.db import frame as query
 from pipelines.ingest.faults import pause
 from pipelines.ingest.load import (
@@ -457,5 +457,7 @@ class _KnownCustomers:
                 if f.pii == "customer_id"
             ]
             sql = " union ".join(selects) if selects else "select null::varchar as digest limit 0"
-            self._known = KnownCustomers(query(self._con, sql)["digest"].cast(pl.String))
+            self._known = KnownCustomers()
+            for part in frames(self._con, sql):  # streamed, as the key index
+                self._known.add(part["digest"].cast(pl.String))
         return self._known

@@ -21,7 +21,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from pipelines.db import frame
+from pipelines.db import frame, frames
 from pipelines.ingest.faults import pause
 from pipelines.ingest.read import LINE
 from pipelines.schema import ENTITIES, Entity
@@ -201,8 +201,8 @@ class KeyIndex:
         self._key = list(entity.key)
         self._runs: list[np.ndarray] = []
         cols = ", ".join(self._key)
-        existing = frame(con, f"select {cols} from raw.{entity.name}")
-        if existing.height:
+        # streamed: the whole key column as one frame was ~2 GiB at 30M contacts
+        for existing in frames(con, f"select {cols} from raw.{entity.name}"):
             self.add(existing)
 
     def hashes(self, rows: pl.DataFrame) -> np.ndarray:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.db import MARTS_DATABASE, MARTS_SCHEMA, marts_file
+from pipelines.db import MARTS_DATABASE, MARTS_SCHEMA, cap_memory, marts_file
 from pipelines.settings import Settings
 
 EXPORTED_SCHEMAS = ("marts", "seeds")
@@ -91,6 +91,7 @@ def load_into_duckdb(warehouse: Path, base: Path, relations: list[tuple[str, str
         counts[(schema, table)] = int(count)
 
     con = duckdb.connect(str(warehouse))
+    cap_memory(con)
     try:
         # a DuckDB build in this process may still have the old marts file attached
         con.execute(f"detach database if exists {MARTS_DATABASE}")
