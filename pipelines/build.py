@@ -199,7 +199,7 @@ def _fresh_marts_file(settings: Settings) -> None:
     """
     import duckdb
 
-    from pipelines.db import MARTS_DATABASE, marts_attached
+    from pipelines.db import MARTS_DATABASE, cap_memory, marts_attached
 
     def remove() -> None:
         for path in (settings.marts, Path(f"{settings.marts}.wal")):
@@ -209,6 +209,7 @@ def _fresh_marts_file(settings: Settings) -> None:
         remove()
         return
     con = duckdb.connect(str(settings.warehouse))
+    cap_memory(con, settings.duckdb_memory_limit)
     try:
         con.execute("drop schema if exists marts cascade")
         # In a process that ran dbt before, dbt's open instance has the old

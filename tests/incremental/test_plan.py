@@ -326,3 +326,23 @@ def test_the_planners_bounded_local_date_equals_converting_every_row(timezone: s
             params,
         ).fetchone() or (None, None)
         assert got == expected, (day, timezone)
+
+
+def test_the_planner_runs_under_the_memory_cap(built: Settings) -> None:
+    """The planner reads every contact: its DuckDB instance takes the configured
+    cap, not DuckDB's default of 80 % of RAM (5.6 GiB at 30M contacts; DECISIONLOG
+    "Incremental builds"). A connection to the same file in this process shares
+    the planner's instance, so it sees the planner's setting."""
+    capped = built.model_copy(update={"duckdb_memory_limit": "512MB"})
+    with duckdb.connect() as reference:
+        reference.execute("set memory_limit = '512MB'")
+        expected = reference.execute("select current_setting('memory_limit')").fetchall()[0][0]
+    seen = []
+    with duckdb.connect(str(built.warehouse)) as con:
+        con.execute("set memory_limit = '7GB'")
+        plan = plan_build(capped, None)
+        seen.append(con.execute("select current_setting('memory_limit')").fetchall()[0][0])
+        con.execute("set memory_limit = '7GB'")
+        finish_build(capped, plan, succeeded=True)
+        seen.append(con.execute("select current_setting('memory_limit')").fetchall()[0][0])
+    assert seen == [expected, expected]

@@ -79,3 +79,34 @@ def test_key_index_finds_exactly_the_keys_added(tmp_path: Path) -> None:
     shuffled = many.sample(fraction=1.0, shuffle=True, seed=7)
     loaded = set(many[::3].iter_rows())
     assert index.candidates(shuffled).tolist() == [r in loaded for r in shuffled.iter_rows()]
+
+
+def test_key_index_reads_every_frame_of_the_loaded_keys(tmp_path: Path) -> None:
+    """The keys already loaded are read in streamed frames; every frame counts."""
+    import duckdb
+
+    from pipelines.ingest.load import KeyIndex, ensure_tables
+    from pipelines.schema import entity
+
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    ensure_tables(con)
+    con.execute(
+        "insert into raw.agent_shifts (agent_id, shift_date, _source_file, _source_line, _load_id) "
+        "select 'a' || (i % 50), date '2026-01-01' + cast(i // 50 as integer), 'f.csv', i + 2, 'L' "
+        "from range(2500) t(i)"
+    )
+    index = KeyIndex(con, entity("agent_shifts"), frame_rows=1000)  # three frames
+    con.close()
+    loaded = pl.DataFrame(
+        {
+            "agent_id": ["a0", "a49", "a7", "a0"],
+            "shift_date": [
+                date(2026, 1, 1),
+                date(2026, 2, 19),
+                date(2026, 1, 30),
+                date(2026, 2, 20),
+            ],
+        }
+    )
+    # rows 0, 2499 (the last frame), 1457 (the second); 2026-02-20 is day 50: not loaded
+    assert index.candidates(loaded).tolist() == [True, True, True, False]
