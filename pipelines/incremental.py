@@ -20,7 +20,10 @@ not dbt vars, because a changed var makes dbt re-parse the whole project:
 - `incremental_previous_end`: the local date the data ended on at the last
   build; censoring windows are counted back from it;
 - `incremental_loads_after`: the last build's load-audit watermark (the
-  scoped data tests test the loads after it).
+  scoped data tests test the loads after it);
+- `incremental_episode_contacts`: how many contacts the episode models
+  recompute (below), so they can choose how to read them
+  (macros/cross_db/ctes.sql);
 
 and the contacts before `incremental_since` that new rows point to, one row
 per contact and pointing entity, in `audit.dbt_build_pointed` (contact_id,
@@ -125,6 +128,7 @@ class BuildPlan:
     pointed_days: list[dt.date] = field(default_factory=list)
     pointed_contacts: int = 0
     episode_customers: int = 0  # customers whose later episodes are recomputed
+    episode_contacts: int | None = None  # their contacts from each one's instant on
     estimated_share: float | None = None  # estimated work / a full build's
     dbt_vars: dict[str, Any] = field(default_factory=dict)  # none yet: the plan is a table
 
@@ -508,6 +512,7 @@ def _rebuild_when_most_work_redone(
     }
     share = sum(weight * redone[name] / total for name, weight in FAMILY_WEIGHTS.items())
     plan.estimated_share = share
+    plan.episode_contacts = episodes
     counts = (
         f"{redone['recent']:,} recent or pointed contacts, {redone['episodes']:,} in "
         f"touched customers' episodes, {redone['value']:,} in the value window, "
@@ -542,13 +547,15 @@ def _write_plan(con: duckdb.DuckDBPyConnection, plan: BuildPlan) -> None:
         "cast(? as date) as incremental_previous_end, "
         "cast(? as timestamptz) as incremental_loads_after, "
         "cast(? as date) as incremental_complaints_since, "
-        "cast(? as varchar) as incremental_pointed_days",
+        "cast(? as varchar) as incremental_pointed_days, "
+        "cast(? as bigint) as incremental_episode_contacts",
         [
             plan.since,
             plan.previous_end,
             plan.loads_after,
             plan.complaints_since,
             ",".join(day.isoformat() for day in plan.pointed_days),
+            plan.episode_contacts,
         ],
     )
 

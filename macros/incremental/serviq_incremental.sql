@@ -43,6 +43,7 @@
         'loads_after': var('incremental_loads_after', none),
         'complaints_since': var('incremental_complaints_since', none),
         'pointed_days': var('incremental_pointed_days', ''),
+        'episode_contacts': none,
         'pointed': none,
         'episode_from': none,
     } -%}
@@ -57,11 +58,13 @@
         {%- if relation is not none -%}
             {%- set rows = run_query('select incremental_since, incremental_previous_end, '
                 ~ 'incremental_loads_after, incremental_complaints_since, '
-                ~ 'incremental_pointed_days from ' ~ relation).rows -%}
+                ~ 'incremental_pointed_days, incremental_episode_contacts from '
+                ~ relation).rows -%}
             {%- if rows | length > 0 -%}
                 {%- do plan.update({
                     'since': rows[0][0], 'previous_end': rows[0][1], 'loads_after': rows[0][2],
                     'complaints_since': rows[0][3], 'pointed_days': rows[0][4] or '',
+                    'episode_contacts': rows[0][5],
                 }) -%}
             {%- endif -%}
             {#- the contacts new rows point to (pipelines/incremental.py) -#}

@@ -33,7 +33,7 @@
 {{ config(**serviq_incremental(none)) }}
 {{ config(pre_hook=["{{ serviq_delete_episode_rows('customer_id', 'started_at') }}", "{{ serviq_delete_contacts_without_customer() }}"]) }}
 {{ config(post_hook="{{ serviq_refresh_data_end('int_contacts_cut_at_data_end') }}") }}
-with contacts as {{ cte_inlined() }} (
+with contacts as {{ cte_for_recomputed_episodes() }} (
 
     {%- if serviq_episodes_partial() %}
     select recomputed.*

@@ -11,7 +11,7 @@
 {{ config(**serviq_incremental(none)) }}
 {{ config(pre_hook="{{ serviq_delete_episode_rows('customer_id', 'episode_started_at') }}") }}
 {{ config(post_hook="{{ serviq_refresh_data_end('int_contacts_grouped_to_episodes') }}") }}
-with members as {{ cte_inlined() }} (
+with members as {{ cte_for_recomputed_episodes() }} (
 
     select grouped.* from {{ ref('int_contacts_grouped_to_episodes') }} as grouped
     {%- if serviq_episodes_partial() %}
