@@ -111,6 +111,8 @@ def test_a_new_day_and_late_rows_plan_an_incremental_build(built: Settings) -> N
     assert plan.complaints_since == dt.date(2026, 6, 21)
     row = _plan_row(built)
     assert row is not None and row[0] == dt.date(2026, 6, 17) and row[4] == "2026-06-03,2026-06-05"
+    # the episode models read their CTE once below 2M (cte_for_recomputed_episodes)
+    assert plan.episode_contacts is not None and row[5] == plan.episode_contacts
 
     finish_build(built, plan, succeeded=True)
     assert _plan_row_exists(built) is False
