@@ -23,7 +23,7 @@ not dbt vars, because a changed var makes dbt re-parse the whole project:
   scoped data tests test the loads after it);
 - `incremental_episode_contacts`: how many contacts the episode models
   recompute (below), so they can choose how to read them
-  (macros/cross_db/ctes.sql);
+  (macros/cross_db/ctes.sql).
 
 and the contacts before `incremental_since` that new rows point to, one row
 per contact and pointing entity, in `audit.dbt_build_pointed` (contact_id,
