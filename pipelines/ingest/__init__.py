@@ -148,8 +148,21 @@ def _tune_for_loading(con: duckdb.DuckDBPyConnection) -> None:
     each and 3.4 to 3.8 s with a 64 or 256 MB threshold (10M contacts,
     inline: 326 CPU seconds at 64 MB, 336 at 256 MB, peak RSS 3.75 and 3.84
     GiB). The log is checkpointed once more when the load ends.
+
+    Checkpoints do not vacuum (`max_vacuum_tasks = 0`). A file of more than
+    one row group (122,880 rows) is written to disk as it is inserted,
+    compressed, in whole row groups, and its last, partial row group stays
+    apart. DuckDB's vacuum then merged those partial row groups at every
+    checkpoint, which decompressed and rewrote the file's whole row groups
+    too, and left the old blocks free in the file. Raw tables are only
+    appended to, so there is nothing else to vacuum. At 10M contacts
+    (13.5M rows, two workers) the ingest went from 142 to 121 s, the
+    writer's CPU from 98 to 74 s, its peak memory from 3.3 to 1.7 GiB and
+    the warehouse file from 1.27 to 0.83 GB. Each day's file now ends in a
+    partial row group of its own; scans do not mind.
     """
     con.execute(f"set checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
+    con.execute("set max_vacuum_tasks = 0")
 
 
 CHECKPOINT_THRESHOLD = "64MB"

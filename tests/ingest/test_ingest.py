@@ -148,3 +148,28 @@ def test_missing_pii_key_is_one_clear_sentence(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.delenv("SERVIQ_PII_KEY", raising=False)
     with pytest.raises(SettingsError, match=r"^SERVIQ_PII_KEY is not set"):
         Settings().require_pii_key()
+
+
+def test_a_files_row_groups_are_not_rewritten_by_later_checkpoints(tmp_path: Path) -> None:
+    """Two files of more than one row group (122,880 rows) each: the first
+    file's partial last row group is not merged with the second's, which
+    would decompress and rewrite whole row groups at every checkpoint
+    (DECISIONLOG, "Ingestion": checkpoints do not vacuum)."""
+    per_file = 130_000
+    landing = tmp_path / "landing"
+    for day, first in ((1, 0), (2, per_file)):
+        rows = [good_call(i) for i in range(first, first + per_file)]
+        write_calls(landing, rows, name=f"calls_2026-06-0{day}.csv")
+    warehouse = tmp_path / "w.duckdb"
+    report = run(landing, warehouse)
+    assert report.rows_loaded == 2 * per_file and report.rows_quarantined == 0
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        groups = con.execute(
+            "select row_group_id, max(count) from pragma_storage_info('raw.calls') "
+            "group by 1 order by 1"
+        ).fetchall()
+    finally:
+        con.close()
+    partial = per_file - 122_880
+    assert [n for _, n in groups] == [122_880, partial, 122_880, partial]
