@@ -12,19 +12,36 @@ so a serial and a parallel run load the same rows.
 Workers hold nothing that must survive: if the main process is killed they
 notice their parent is gone and exit, and a new run prepares the files its
 predecessor had not committed.
+
+Prepared frames do not travel through the result pipe. A worker writes each
+large Polars frame as an uncompressed Arrow IPC file into the run's spill
+folder (on the memory file system, /dev/shm, where there is one), and the
+main process maps the file and reads the frame in place, without a copy
+(see `_spill`). Pickling a frame serialised it in the worker, pushed the
+bytes through the pipe and parsed them again in the writer: at 10M
+contacts about 20 s of the writer's time, which is the critical path.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import multiprocessing
 import os
+import shutil
+import tempfile
 import threading
 import time
+import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 from typing import Any
+
+import polars as pl
+import pyarrow as pa
 
 # Set to a whole number to choose the number of worker processes (0: prepare
 # inline). Unset: `default_workers`.
@@ -92,15 +109,32 @@ def _load() -> float:
 class Preparer:
     """`map`-like, in order, with at most `ahead` items in flight beyond the one consumed."""
 
-    def __init__(self, workers: int, setup: Callable[[int], None] | None = None) -> None:
-        """`setup(workers)` runs in each worker as it starts (it must be picklable)."""
+    def __init__(
+        self,
+        workers: int,
+        setup: Callable[[int], None] | None = None,
+        spill_bytes: int | None = None,
+    ) -> None:
+        """`setup(workers)` runs in each worker as it starts (it must be picklable).
+
+        Frames of at least `spill_bytes` (default `SPILL_BYTES`) come back
+        through the spill folder, smaller ones through the pipe.
+        """
         self._pool: ProcessPoolExecutor | None = None
+        self._spill: Path | None = None
         if workers > 0:
+            self._spill = spill_folder()
             self._pool = ProcessPoolExecutor(
                 max_workers=workers,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_start_worker,
-                initargs=(os.getpid(), setup, workers),
+                initargs=(
+                    os.getpid(),
+                    setup,
+                    workers,
+                    str(self._spill),
+                    SPILL_BYTES if spill_bytes is None else spill_bytes,
+                ),
             )
         # batches submitted beyond the one being written: each is held in memory
         # once prepared (at 10M contacts a tickets batch is ~85 MB of input)
@@ -113,6 +147,8 @@ class Preparer:
         if self._pool is not None:
             # on an error, do not wait for batches nobody will write
             self._pool.shutdown(wait=exc[0] is None, cancel_futures=True)
+        if self._spill is not None:  # frames prepared but never read
+            shutil.rmtree(self._spill, ignore_errors=True)
 
     def map_all(self, fn: Callable[[Path], str], items: list[Path]) -> list[str]:
         """`fn` over every item, all at once (small results: file hashes)."""
@@ -149,10 +185,115 @@ class Preparer:
 _DONE: tuple[Any, ...] = ("done",)
 
 
-def _start_worker(parent: int, setup: Callable[[int], None] | None, workers: int) -> None:
+def _start_worker(
+    parent: int,
+    setup: Callable[[int], None] | None,
+    workers: int,
+    spill: str,
+    spill_bytes: int,
+) -> None:
     _watch_parent(parent)
+    _spill_frames_to(Path(spill), spill_bytes)
     if setup is not None:
         setup(workers)
+
+
+# A frame smaller than this is pickled as usual: a file per frame costs a few
+# system calls, which only pays for frames of some size.
+SPILL_BYTES = 1 << 20
+_SPILL_PREFIX = "serviq-ingest-"
+
+
+def spill_folder() -> Path:
+    """A new spill folder for this process's workers, on /dev/shm when it is there.
+
+    Folders left by runs whose process is gone (killed: the `with` block
+    never closed) are removed first, so memory in /dev/shm cannot pile up.
+    """
+    shm = Path("/dev/shm")
+    base = shm if _roomy(shm) else Path(tempfile.gettempdir())
+    for stale in base.glob(f"{_SPILL_PREFIX}*"):
+        owner = stale.name.removeprefix(_SPILL_PREFIX).split("-", 1)[0]
+        if owner.isdigit() and not _alive(int(owner)):
+            shutil.rmtree(stale, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f"{_SPILL_PREFIX}{os.getpid()}-", dir=base))
+
+
+# /dev/shm is used when it has this much room (containers often give it 64 MB);
+# otherwise the temporary folder, where the page cache does about the same.
+SHM_ROOM = 2 << 30
+
+
+def _roomy(folder: Path) -> bool:
+    try:
+        stat = os.statvfs(folder)
+    except OSError:
+        return False
+    return os.access(folder, os.W_OK) and stat.f_bavail * stat.f_frsize >= SHM_ROOM
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def _spill_frames_to(folder: Path, spill_bytes: int) -> None:
+    """In a worker: frames in results are pickled as files in `folder` (see `_spill`)."""
+    ForkingPickler.register(pl.DataFrame, lambda frame: _spill(frame, folder, spill_bytes))
+    ForkingPickler.register(pl.Series, lambda series: _spill_series(series, folder, spill_bytes))
+
+
+def _spill(
+    frame: pl.DataFrame, folder: Path, spill_bytes: int
+) -> tuple[Callable[..., Any], tuple[Any, ...]]:
+    """Pickle a frame as the path of an Arrow IPC file, or as bytes when small."""
+    if frame.estimated_size() < spill_bytes:
+        return _frame_from_bytes, (frame.serialize(),)
+    path = folder / f"{uuid.uuid4().hex}.arrow"
+    try:
+        frame.write_ipc(path, compression="uncompressed")
+    except OSError:  # the folder is full: this frame goes through the pipe
+        with contextlib.suppress(OSError):
+            path.unlink()
+        return _frame_from_bytes, (frame.serialize(),)
+    return _frame_from_file, (str(path),)
+
+
+def _spill_series(
+    series: pl.Series, folder: Path, spill_bytes: int
+) -> tuple[Callable[..., Any], tuple[Any, ...]]:
+    function, args = _spill(series.to_frame(), folder, spill_bytes)
+    return _series_from, (function, args)
+
+
+def _frame_from_bytes(data: bytes) -> pl.DataFrame:
+    return pl.DataFrame.deserialize(io.BytesIO(data))
+
+
+def _frame_from_file(path: str) -> pl.DataFrame:
+    """In the main process: map the file, read the frame in place, remove the file.
+
+    The mapping outlives the file's name, and the memory is handed back when
+    the frame (and every frame sharing its buffers) is gone.
+    """
+    try:
+        with pa.memory_map(path) as source:
+            table = pa.ipc.open_file(source).read_all()
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+    frame = pl.from_arrow(table, rechunk=False)
+    assert isinstance(frame, pl.DataFrame)
+    return frame
+
+
+def _series_from(function: Callable[..., pl.DataFrame], args: tuple[Any, ...]) -> pl.Series:
+    return function(*args).to_series()
 
 
 def _watch_parent(parent: int) -> None:
