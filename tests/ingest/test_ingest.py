@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.ingest import ingest
+from pipelines.ingest import _tune_for_loading, ingest
 from pipelines.sources.mapping import builtin_mapping, load_mapping
 from tests.support import TEST_PII_KEY
 
@@ -150,11 +150,41 @@ def test_missing_pii_key_is_one_clear_sentence(monkeypatch: pytest.MonkeyPatch) 
         Settings().require_pii_key()
 
 
-def test_a_files_row_groups_are_not_rewritten_by_later_checkpoints(tmp_path: Path) -> None:
-    """Two files of more than one row group (122,880 rows) each: the first
-    file's partial last row group is not merged with the second's, which
-    would decompress and rewrite whole row groups at every checkpoint
-    (DECISIONLOG, "Ingestion": checkpoints do not vacuum)."""
+def row_groups(con: duckdb.DuckDBPyConnection, table: str) -> list[int]:
+    return [
+        n
+        for _, n in con.execute(
+            f"select row_group_id, max(count) from pragma_storage_info('{table}') "
+            "group by 1 order by 1"
+        ).fetchall()
+    ]
+
+
+def test_loading_checkpoints_leave_a_files_row_groups_in_place(tmp_path: Path) -> None:
+    """While loading, a checkpoint does not merge one file's partial last row
+    group with the next file's: that decompressed and rewrote whole row
+    groups at every checkpoint (DECISIONLOG "Ingestion": no vacuum while
+    loading)."""
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    try:
+        _tune_for_loading(con)
+        con.execute("create table t (i bigint, s varchar)")
+        for start in (0, 130_000):  # two files of more than a row group (122,880)
+            con.execute("begin transaction")
+            con.execute(
+                "insert into t select range, 'row ' || range from range(?, ?)",
+                [start, start + 130_000],
+            )
+            con.execute("commit")
+            con.execute("checkpoint")
+        assert row_groups(con, "t") == [122_880, 7_120, 122_880, 7_120]
+    finally:
+        con.close()
+
+
+def test_an_ingest_leaves_its_raw_tables_compact(tmp_path: Path) -> None:
+    """The run's last checkpoint merges the partial row groups once, so the
+    next writer's checkpoint (the quality check's) has none to rewrite."""
     per_file = 130_000
     landing = tmp_path / "landing"
     for day, first in ((1, 0), (2, per_file)):
@@ -163,13 +193,11 @@ def test_a_files_row_groups_are_not_rewritten_by_later_checkpoints(tmp_path: Pat
     warehouse = tmp_path / "w.duckdb"
     report = run(landing, warehouse)
     assert report.rows_loaded == 2 * per_file and report.rows_quarantined == 0
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = duckdb.connect(str(warehouse))
     try:
-        groups = con.execute(
-            "select row_group_id, max(count) from pragma_storage_info('raw.calls') "
-            "group by 1 order by 1"
-        ).fetchall()
+        assert row_groups(con, "raw.calls") == [122_880, 122_880, 2 * per_file - 245_760]
+        con.execute("create table later_writer as select 1 as x")
+        con.execute("checkpoint")
+        assert row_groups(con, "raw.calls") == [122_880, 122_880, 2 * per_file - 245_760]
     finally:
         con.close()
-    partial = per_file - 122_880
-    assert [n for _, n in groups] == [122_880, partial, 122_880, partial]
