@@ -25,9 +25,9 @@ contacts about 20 s of the writer's time, which is the critical path.
 from __future__ import annotations
 
 import contextlib
-import io
 import multiprocessing
 import os
+import pickle
 import shutil
 import tempfile
 import threading
@@ -248,31 +248,31 @@ def _spill_frames_to(folder: Path, spill_bytes: int) -> None:
     ForkingPickler.register(pl.Series, lambda series: _spill_series(series, folder, spill_bytes))
 
 
-def _spill(
-    frame: pl.DataFrame, folder: Path, spill_bytes: int
-) -> tuple[Callable[..., Any], tuple[Any, ...]]:
-    """Pickle a frame as the path of an Arrow IPC file, or as bytes when small."""
-    if frame.estimated_size() < spill_bytes:
-        return _frame_from_bytes, (frame.serialize(),)
+def _spill(frame: pl.DataFrame, folder: Path, spill_bytes: int) -> Any:
+    """Pickle a frame as the path of an Arrow IPC file, or as Polars does when small."""
+    path = _spilled(frame, folder) if frame.estimated_size() >= spill_bytes else None
+    if path is None:
+        return frame.__reduce_ex__(pickle.DEFAULT_PROTOCOL)
+    return _frame_from_file, (path,)
+
+
+def _spill_series(series: pl.Series, folder: Path, spill_bytes: int) -> Any:
+    path = _spilled(series.to_frame(), folder) if series.estimated_size() >= spill_bytes else None
+    if path is None:
+        return series.__reduce_ex__(pickle.DEFAULT_PROTOCOL)
+    return _series_from_file, (path,)
+
+
+def _spilled(frame: pl.DataFrame, folder: Path) -> str | None:
+    """The frame written as an Arrow IPC file in `folder`; None if it does not fit."""
     path = folder / f"{uuid.uuid4().hex}.arrow"
     try:
         frame.write_ipc(path, compression="uncompressed")
     except OSError:  # the folder is full: this frame goes through the pipe
         with contextlib.suppress(OSError):
             path.unlink()
-        return _frame_from_bytes, (frame.serialize(),)
-    return _frame_from_file, (str(path),)
-
-
-def _spill_series(
-    series: pl.Series, folder: Path, spill_bytes: int
-) -> tuple[Callable[..., Any], tuple[Any, ...]]:
-    function, args = _spill(series.to_frame(), folder, spill_bytes)
-    return _series_from, (function, args)
-
-
-def _frame_from_bytes(data: bytes) -> pl.DataFrame:
-    return pl.DataFrame.deserialize(io.BytesIO(data))
+        return None
+    return str(path)
 
 
 def _frame_from_file(path: str) -> pl.DataFrame:
@@ -292,8 +292,8 @@ def _frame_from_file(path: str) -> pl.DataFrame:
     return frame
 
 
-def _series_from(function: Callable[..., pl.DataFrame], args: tuple[Any, ...]) -> pl.Series:
-    return function(*args).to_series()
+def _series_from_file(path: str) -> pl.Series:
+    return _frame_from_file(path).to_series()
 
 
 def _watch_parent(parent: int) -> None:

@@ -122,6 +122,17 @@ def test_a_workers_frames_are_read_in_place_from_the_spill_folder() -> None:
     assert not folder.exists()
 
 
+def test_frames_that_cannot_be_spilled_come_back_through_the_pipe() -> None:
+    """A spill folder that is full (here: gone) costs speed, never the batch."""
+    expected, customers = prepared(20_000)
+    with Preparer(1, spill_bytes=100_000) as preparer:
+        assert preparer._spill is not None
+        shutil.rmtree(preparer._spill)
+        [(frame, series)] = list(preparer.ordered(prepared, [(20_000,)]))
+    assert_frame_equal(frame, expected)
+    assert_series_equal(series, customers)
+
+
 def test_a_killed_runs_spill_folder_is_removed_by_the_next() -> None:
     dead = multiprocessing.get_context("spawn").Process(target=_spin, args=(0.0,))
     dead.start()
