@@ -28,6 +28,7 @@ from pipelines.ingest.pool import (
     idle_cores,
     spill_folder,
 )
+from tests.support import require
 
 BIG, THRESHOLD = 200 << 20, 128 << 20
 
@@ -100,10 +101,10 @@ def mapped_from(folder: Path) -> list[str]:
         return [line.split()[-2] for line in maps if f"{folder}/" in line]
 
 
-@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="needs Linux's /proc")
 def test_a_workers_frames_are_read_in_place_from_the_spill_folder() -> None:
     """Large frames come back as mapped Arrow files (no copy through the pipe):
     equal to what the worker made, mapped while held, and gone with the frame."""
+    require(Path("/proc/self/maps").exists(), "/proc/self/maps is missing (Linux's /proc)")
     expected, customers = prepared(20_000)
     with Preparer(1, spill_bytes=100_000) as preparer:
         folder = preparer._spill
@@ -144,11 +145,11 @@ def test_a_killed_runs_spill_folder_is_removed_by_the_next() -> None:
     for folder in (left, kept):
         folder.mkdir()
         (folder / "frame.arrow").write_bytes(b"x" * 1024)
-    made = [spill_folder()]
+    made = spill_folder()
     try:
         assert not left.exists()
         assert (kept / "frame.arrow").exists()
-        assert made[0].is_dir() and made[0].parent == base
+        assert made.is_dir() and made.parent == base
     finally:
         for folder in (left, kept, *base.glob(f"serviq-ingest-{os.getpid()}-*")):
             shutil.rmtree(folder, ignore_errors=True)
