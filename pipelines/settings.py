@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -43,6 +44,13 @@ class Settings(BaseSettings):
         description=(
             "Memory DuckDB may use in ingestion, dbt, checks and publish (e.g. 3GB, 512MB, 50%); "
             "bigger work spills to a temporary folder beside the warehouse."
+        ),
+    )
+    dbt_log_level: Literal["debug", "info", "warn", "error", "none"] = Field(
+        default="info",
+        description=(
+            "What dbt writes to <home>/dbt/logs/dbt.log: info (each node's start, end and "
+            "timing) or debug (also every SQL statement; about 6 % more build time)."
         ),
     )
 

@@ -83,3 +83,35 @@ def test_dbt_runs_under_the_same_cap(tmp_path: Path, monkeypatch: pytest.MonkeyP
     value = str(shown.rows[0][0])
     number, unit = value.split()
     assert unit == "MiB" and float(number) == pytest.approx(123 * 10**6 / 2**20, rel=0.01), value
+
+
+def test_a_malformed_dbt_log_level_stops_in_one_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SERVIQ_DBT_LOG_LEVEL", "verbose")
+    with pytest.raises(SettingsError, match=r"^SERVIQ_DBT_LOG_LEVEL is invalid: .*'debug'.*\.$"):
+        get_settings()
+
+
+@pytest.mark.parametrize(("level", "debug_lines"), [(None, False), ("debug", True)])
+def test_dbt_writes_its_log_file_at_the_configured_level(
+    level: str | None, debug_lines: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """info by default (each node's start and end, no SQL); debug on request (a real dbt run)."""
+    from dbt.cli.main import dbtRunner
+
+    if level is None:
+        monkeypatch.delenv("SERVIQ_DBT_LOG_LEVEL", raising=False)
+    else:
+        monkeypatch.setenv("SERVIQ_DBT_LOG_LEVEL", level)
+    monkeypatch.delenv("DBT_LOG_LEVEL_FILE", raising=False)
+    settings = settings_for(tmp_path)
+    for name, value in dbt_env(settings).items():
+        monkeypatch.setenv(name, value)
+    sql = "select 42 as answer where 'sql_in_the_log' <> ''"
+    outcome = dbtRunner().invoke(
+        dbt_args("show", settings, extra=["--inline", sql, "--output", "json"])
+    )
+    assert outcome.success, outcome.exception
+    log = (settings.home / "dbt" / "logs" / "dbt.log").read_text(encoding="utf-8")
+    assert "[info ]" in log  # the file is written either way
+    assert ("[debug]" in log) is debug_lines
+    assert ("sql_in_the_log" in log) is debug_lines  # the SQL itself: debug only
