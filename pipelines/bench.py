@@ -36,6 +36,8 @@ STAGES = ("ingest", "check", "build", "publish")
 # contact, and a build spills up to its memory cap beside the warehouse.
 # With a margin of half again, the bench refuses to start short of this.
 DISK_BYTES_PER_CONTACT = 1_900
+# dbt nodes named per build stage in the printed report (the JSON keeps all)
+SHOWN_NODES = 8
 
 
 class BenchError(RuntimeError):
@@ -65,6 +67,10 @@ class StageResult:
     # user + system seconds of the child and the children it waited for
     # (ingest's workers): steadier than wall time on a shared host
     cpu_seconds: float | None = None
+    # build stages: every dbt node's execution time (`build_nodes`), slowest
+    # first; dbt overwrites run_results.json at the next build, the bench's
+    # JSON keeps them
+    nodes: list[dict[str, Any]] | None = None
 
     @property
     def rows_per_second(self) -> float | None:
@@ -128,6 +134,52 @@ def run_child(stage: str, cmd: list[str], env: dict[str, str]) -> StageResult:
         ok=proc.returncode == 0,
         detail=(text[-1] if text else "") if proc.returncode else "",
     )
+
+
+def build_nodes(run_results: Path, since: float = 0.0) -> list[dict[str, Any]] | None:
+    """Each node of the dbt run in `run_results.json`, slowest first: its name,
+    kind (model, test, seed), status and execution seconds; None without the
+    file or when it was written before `since` (a time.time(): an earlier
+    build's file, left by a build that failed before dbt ran).
+
+    On two dbt threads a node's seconds include waiting for DuckDB while the
+    other thread's statement runs, so they add up to more than the build's
+    wall time.
+    """
+    if not run_results.exists() or run_results.stat().st_mtime < since:
+        return None
+    figures = json.loads(run_results.read_text(encoding="utf-8"))
+    nodes = []
+    for result in figures.get("results", []):
+        # model.serviq.<model>, test.serviq.<test>.<hash>, unit_test.serviq.<model>.<test>
+        kind, _, name, *rest = str(result["unique_id"]).split(".")
+        nodes.append(
+            {
+                "node": ".".join([name, *rest]) if kind == "unit_test" else name,
+                "kind": kind,
+                "status": str(result.get("status", "")),
+                "seconds": round(float(result["execution_time"]), 3),
+            }
+        )
+    return sorted(nodes, key=lambda node: -node["seconds"])
+
+
+def render_nodes(stage: StageResult) -> list[str]:
+    """A build stage's slowest dbt nodes and its seconds per kind of node."""
+    if not stage.nodes:
+        return []
+    kinds: dict[str, list[float]] = {}
+    for node in stage.nodes:
+        kinds.setdefault(node["kind"], []).append(node["seconds"])
+    per_kind = ", ".join(
+        f"{len(times)} {kind}s {sum(times):.1f} s" for kind, times in sorted(kinds.items())
+    )
+    lines = [f"{stage.stage}: dbt nodes {per_kind}; slowest:"]
+    lines += [
+        f"  {node['seconds']:>7.1f} s  {node['kind']:<5} {node['node']}"
+        for node in stage.nodes[:SHOWN_NODES]
+    ]
+    return lines
 
 
 def serviq(*args: str) -> list[str]:
@@ -364,9 +416,12 @@ def run_bench(
             print(f"bench: {stage}: no such command yet, skipped", file=sys.stderr)
             continue
         print(f"bench: {stage} ...", file=sys.stderr)
+        started = time.time()
         result = run_child(stage, serviq(stage), env)
         if stage == "ingest" and result.ok:
             result.rows = count_rows(work / "warehouse.duckdb")
+        if stage == "build":
+            result.nodes = build_nodes(work / "dbt" / "target" / "run_results.json", started)
         report.stages.append(result)
         if not result.ok:
             print(f"bench: {stage} failed: {result.detail}", file=sys.stderr)
@@ -437,6 +492,9 @@ def render(report: BenchReport) -> str:
         lines.append(
             f"{'floor':<10} {report.floor_seconds:>8.1f}   bare DuckDB load; ratio {ratio:.1f}x"
         )
+    builds = [line for s in report.stages for line in render_nodes(s)]
+    if builds:
+        lines += ["", *builds]
     if report.pages:
         lines += render_pages(report.pages)
     if report.peer:

@@ -31,7 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from pipelines.bench import StageResult, bench_env, run_child, serviq
+from pipelines.bench import StageResult, bench_env, build_nodes, run_child, serviq
 
 STAGE_CPU: dict[str, float] = {}  # CPU seconds (user + sys) of the standalone run's stages
 
@@ -80,7 +80,9 @@ def run_incremental_stage(
     ingest = run_child("ingest+1d", serviq("ingest"), env)
     if not ingest.ok:
         return [ingest]
+    started = time.time()
     build = run_child("build+1d", serviq("build"), env)
+    build.nodes = build_nodes(work / "dbt" / "target" / "run_results.json", started)
     if build.ok and full_build_seconds:
         share = build.wall_seconds / full_build_seconds
         build.detail = (
@@ -125,18 +127,18 @@ def node_times(run_results: Path) -> str:
     """What dbt's nodes took in a build (run_results.json): models and tests
     apart, each as count, summed execution seconds and median; the rest of
     the build's wall time is dbt's start-up, parse and scheduling."""
-    if not run_results.exists():
+    nodes = build_nodes(run_results)
+    if nodes is None:
         return "no run_results.json"
-    figures = json.loads(run_results.read_text(encoding="utf-8"))
     by_kind: dict[str, list[float]] = {}
-    for result in figures.get("results", []):
-        kind = str(result["unique_id"]).split(".", 1)[0]
-        by_kind.setdefault(kind, []).append(float(result["execution_time"]))
+    for node in nodes:
+        by_kind.setdefault(node["kind"], []).append(node["seconds"])
     parts = [
         f"{len(times)} {kind}s {sum(times):.1f} s (median {sorted(times)[len(times) // 2]:.2f})"
         for kind, times in sorted(by_kind.items())
     ]
-    return f"{', '.join(parts)}; dbt elapsed {float(figures.get('elapsed_time', 0.0)):.1f} s"
+    elapsed = json.loads(run_results.read_text(encoding="utf-8")).get("elapsed_time", 0.0)
+    return f"{', '.join(parts)}; dbt elapsed {float(elapsed):.1f} s"
 
 
 def _children_cpu() -> float:

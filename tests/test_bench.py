@@ -16,8 +16,10 @@ import pytest
 
 from pipelines.bench import (
     DISK_BYTES_PER_CONTACT,
+    SHOWN_NODES,
     BenchReport,
     StageResult,
+    build_nodes,
     check_disk,
     page_files,
     render,
@@ -110,3 +112,34 @@ def test_a_stage_reports_the_cpu_of_its_child_and_of_the_children_it_waited_for(
     shown = render(report)
     assert "CPU s" in shown and "3.2" in shown
     assert report.to_json()["end_to_end_cpu_seconds"] == 3.25
+
+
+def test_a_build_stage_keeps_every_dbt_node_time_of_its_own_run(
+    small_pipeline: Pipeline, tmp_path: Path
+) -> None:
+    # the small pipeline's real dbt build (run_results.json of its home)
+    run_results = small_pipeline.settings.home / "dbt" / "target" / "run_results.json"
+    recorded = json.loads(run_results.read_text(encoding="utf-8"))["results"]
+    nodes = build_nodes(run_results)
+
+    assert nodes is not None and len(nodes) == len(recorded)
+    seconds = [node["seconds"] for node in nodes]
+    assert seconds == sorted(seconds, reverse=True) and seconds[0] > 0
+    assert {node["kind"] for node in nodes} >= {"model", "test", "seed"}
+    by_name = {node["node"]: node for node in nodes}
+    assert by_name["int_contacts_grouped_to_episodes"]["kind"] == "model"
+    assert by_name["int_contacts_grouped_to_episodes"]["status"] == "success"
+    assert len(by_name) == len(nodes)  # a unit test is named apart from its model
+
+    # a file older than the stage is an earlier build's: not this stage's nodes
+    assert build_nodes(run_results, since=run_results.stat().st_mtime + 60) is None
+    assert build_nodes(tmp_path / "run_results.json") is None
+
+    build = StageResult("build", 10.0, 100.0, nodes=nodes)
+    report = BenchReport(contacts=1, days=1, stages=[build])
+    shown = render(report)
+    models = [node for node in nodes if node["kind"] == "model"]
+    assert f"{len(models)} models {sum(n['seconds'] for n in models):.1f} s" in shown
+    listed = shown.split("slowest:\n")[1].splitlines()
+    assert [line.split()[-1] for line in listed] == [n["node"] for n in nodes[:SHOWN_NODES]]
+    assert report.to_json()["stages"][0]["nodes"] == nodes
