@@ -18,7 +18,6 @@
     concerned customer's from its instant on); the pre-hook deletes them first -#}
 {{ config(**serviq_incremental(none)) }}
 {{ config(pre_hook="{{ serviq_delete_episode_rows('customer_id', 'episode_started_at') }}") }}
-{{ config(post_hook="{{ serviq_refresh_data_end('int_episodes_assembled') }}") }}
 with episodes as (
 
     select assembled.* from {{ ref('int_episodes_assembled') }} as assembled

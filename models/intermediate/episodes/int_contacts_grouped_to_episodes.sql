@@ -32,7 +32,6 @@
     rows first -#}
 {{ config(**serviq_incremental(none)) }}
 {{ config(pre_hook=["{{ serviq_delete_episode_rows('customer_id', 'started_at') }}", "{{ serviq_delete_contacts_without_customer() }}"]) }}
-{{ config(post_hook="{{ serviq_refresh_data_end('int_contacts_cut_at_data_end') }}") }}
 with contacts as {{ cte_for_recomputed_episodes() }} (
 
     {%- if serviq_episodes_partial() %}
@@ -232,7 +231,6 @@ final as (
         classified.intent,
         classified.is_marked_unresolved,
         classified.is_escalated_to_backoffice,
-        classified.data_end_at,
         case
             when classified.contact_role = 'attempt' and attempts_linked.episode_id is null
                 then 'unattached_attempt'

@@ -10,7 +10,6 @@
     pre-hook deletes those rows first -#}
 {{ config(**serviq_incremental(none)) }}
 {{ config(pre_hook="{{ serviq_delete_episode_rows('customer_id', 'episode_started_at') }}") }}
-{{ config(post_hook="{{ serviq_refresh_data_end('int_contacts_grouped_to_episodes') }}") }}
 with members as {{ cte_for_recomputed_episodes() }} (
 
     select grouped.* from {{ ref('int_contacts_grouped_to_episodes') }} as grouped
@@ -18,6 +17,16 @@ with members as {{ cte_for_recomputed_episodes() }} (
     {{ serviq_join_episode_from('grouped', 'customer_id', 'started_at') }}
     {%- endif %}
     where grouped.episode_id is not null
+
+),
+
+-- the end of the data is read, not stored: a stored copy on every episode
+-- had to be rewritten whenever the end moved (DECISIONLOG "Incremental
+-- builds": the end of the data is stored once, in fct_episodes)
+data_end as (
+
+    select max(data_end_at) as data_end_at
+    from {{ ref('int_contacts_cut_at_data_end') }}
 
 ),
 
@@ -135,8 +144,7 @@ first_handled as (
         contact_date as episode_date,
         started_at as first_handled_started_at,
         is_escalated_to_backoffice as is_first_contact_escalated,
-        is_marked_unresolved as is_first_contact_marked_unresolved,
-        data_end_at
+        is_marked_unresolved as is_first_contact_marked_unresolved
 
     -- straight from the members: the sequenced set (a window over every
     -- contact) is then read once, by the aggregation, and never materialised
@@ -186,6 +194,7 @@ joined as (
 
     select
         first_handled.*,
+        (select data_end.data_end_at from data_end) as data_end_at,
         aggregated.handled_contact_count,
         aggregated.abandoned_attempt_count,
         aggregated.channel_count,
@@ -202,7 +211,8 @@ joined as (
         -- end of the data leaves the episode open until (at least) that end
         aggregated.backoffice_open_item_count > 0 as is_resolution_pending,
         case
-            when aggregated.backoffice_open_item_count > 0 then first_handled.data_end_at
+            when aggregated.backoffice_open_item_count > 0
+                then (select data_end.data_end_at from data_end)
             else greatest(aggregated.last_handled_ended_at, aggregated.backoffice_completed_at)
         end as resolved_at,
         aggregated.ces_answer_count,
@@ -256,7 +266,6 @@ final as (
         -- still come after the end
         {{ seconds_between('first_handled_started_at', 'data_end_at') }}
             < {{ var('repeat_window_days') }} * 86400 as is_censored,
-        data_end_at,
         ces_answer_count,
         ces_score_sum,
         ces_top_box_count

@@ -8,13 +8,23 @@
     sharing the ref is re-read as it stands); the pre-hook deletes them first -#}
 {{ config(**serviq_incremental(none)) }}
 {{ config(pre_hook="{{ serviq_delete_episode_rows('customer_ref', 'episode_started_at', by_ref=true) }}") }}
-{{ config(post_hook="{{ serviq_refresh_data_end('int_episodes_scored_for_effort') }}") }}
+{#- the end of the data is stored here only (the intermediate episode
+    tables read it from int_contacts_cut_at_data_end); the post-hook moves
+    it on every stored row when it moves -#}
+{{ config(post_hook="{{ serviq_refresh_data_end('int_contacts_cut_at_data_end') }}") }}
 with scored as (
 
     select scored_episodes.* from {{ ref('int_episodes_scored_for_effort') }} as scored_episodes
     {%- if serviq_episodes_partial() %}
     {{ serviq_join_episode_from('scored_episodes', 'customer_id', 'episode_started_at', by_ref=true) }}
     {%- endif %}
+
+),
+
+data_end as (
+
+    select max(data_end_at) as data_end_at
+    from {{ ref('int_contacts_cut_at_data_end') }}
 
 ),
 
@@ -52,7 +62,7 @@ final as (
         is_first_contact_marked_unresolved,
         is_one_contact_resolution,
         is_censored,
-        data_end_at,
+        (select data_end.data_end_at from data_end) as data_end_at,
         extra_handled_contacts_normalised,
         abandoned_attempts_normalised,
         channel_switches_normalised,
