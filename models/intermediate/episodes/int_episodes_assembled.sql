@@ -21,8 +21,8 @@ with members as {{ cte_for_recomputed_episodes() }} (
 ),
 
 -- the end of the data is read, not stored: a stored copy on every episode
--- had to be rewritten whenever the end moved (DECISIONLOG "Incremental
--- builds": the end of the data is stored once, in fct_episodes)
+-- had to be rewritten whenever the end moved (DECISIONLOG "`data_end_at` on
+-- the rows of two tables only"; fct_episodes stores it for its users)
 data_end as (
 
     select max(data_end_at) as data_end_at

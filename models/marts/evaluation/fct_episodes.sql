@@ -8,9 +8,9 @@
     sharing the ref is re-read as it stands); the pre-hook deletes them first -#}
 {{ config(**serviq_incremental(none)) }}
 {{ config(pre_hook="{{ serviq_delete_episode_rows('customer_ref', 'episode_started_at', by_ref=true) }}") }}
-{#- the end of the data is stored here only (the intermediate episode
-    tables read it from int_contacts_cut_at_data_end); the post-hook moves
-    it on every stored row when it moves -#}
+{#- of the episode tables only this one stores the end of the data (the
+    intermediate ones read it from int_contacts_cut_at_data_end); the
+    post-hook moves it on every stored row when it moves -#}
 {{ config(post_hook="{{ serviq_refresh_data_end('int_contacts_cut_at_data_end') }}") }}
 with scored as (
 
