@@ -164,15 +164,21 @@ def build_nodes(run_results: Path, since: float = 0.0) -> list[dict[str, Any]] |
     return sorted(nodes, key=lambda node: -node["seconds"])
 
 
+def seconds_by_kind(nodes: list[dict[str, Any]]) -> dict[str, list[float]]:
+    """`build_nodes`' seconds per kind of node (model, seed, test, ...), kinds sorted."""
+    kinds: dict[str, list[float]] = {}
+    for node in nodes:
+        kinds.setdefault(node["kind"], []).append(node["seconds"])
+    return dict(sorted(kinds.items()))
+
+
 def render_nodes(stage: StageResult) -> list[str]:
     """A build stage's slowest dbt nodes and its seconds per kind of node."""
     if not stage.nodes:
         return []
-    kinds: dict[str, list[float]] = {}
-    for node in stage.nodes:
-        kinds.setdefault(node["kind"], []).append(node["seconds"])
     per_kind = ", ".join(
-        f"{len(times)} {kind}s {sum(times):.1f} s" for kind, times in sorted(kinds.items())
+        f"{len(times)} {kind}s {sum(times):.1f} s"
+        for kind, times in seconds_by_kind(stage.nodes).items()
     )
     lines = [f"{stage.stage}: dbt nodes {per_kind}; slowest:"]
     lines += [

@@ -31,7 +31,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from pipelines.bench import StageResult, bench_env, build_nodes, run_child, serviq
+from pipelines.bench import (
+    StageResult,
+    bench_env,
+    build_nodes,
+    run_child,
+    seconds_by_kind,
+    serviq,
+)
 
 STAGE_CPU: dict[str, float] = {}  # CPU seconds (user + sys) of the standalone run's stages
 
@@ -130,12 +137,9 @@ def node_times(run_results: Path) -> str:
     nodes = build_nodes(run_results)
     if nodes is None:
         return "no run_results.json"
-    by_kind: dict[str, list[float]] = {}
-    for node in nodes:
-        by_kind.setdefault(node["kind"], []).append(node["seconds"])
     parts = [
         f"{len(times)} {kind}s {sum(times):.1f} s (median {sorted(times)[len(times) // 2]:.2f})"
-        for kind, times in sorted(by_kind.items())
+        for kind, times in seconds_by_kind(nodes).items()
     ]
     elapsed = json.loads(run_results.read_text(encoding="utf-8")).get("elapsed_time", 0.0)
     return f"{', '.join(parts)}; dbt elapsed {float(elapsed):.1f} s"
