@@ -10,8 +10,27 @@
       window): every offer of a customer with a complaint received from
       incremental_complaints_since on;
     - being loaded late about an older contact (the offers' pointed
-      contacts), or its contact not being loaded (always recomputed).
-    Contacts and offers never change otherwise. -#}
+      contacts); an offer whose contact is not loaded changes only when
+      the contact arrives, as a new contact.
+    Contacts and offers never change otherwise. A contact's own value
+    censoring (is_value_censored) ends a value window after its start:
+    serviq_value_changed_contacts() selects the contacts that are new or
+    whose censoring can have ended since the last build, about a day of
+    contacts where the whole value window is a month of them. -#}
+
+{#- A predicate on `alias`, a contacts relation with contact_date,
+    started_at and data_end_at (int_contacts_cut_at_data_end): the contact
+    is new (from incremental_since on) or its value censoring can have
+    ended since the last build. A contact dated before the previous end's
+    day less a value window and a day started more than a value window
+    before that end: uncensored then and now. Of those after it, the ones
+    still censored now were censored then too. -#}
+{% macro serviq_value_changed_contacts(alias) -%}
+    ({{ alias }}.contact_date >= {{ serviq_recompute_from() }}
+        or ({{ alias }}.contact_date >= {{ serviq_recompute_from(0, var('value_window_days')) }}
+            and {{ seconds_between(alias ~ '.started_at', alias ~ '.data_end_at') }}
+                >= {{ var('value_window_days') }} * 86400))
+{%- endmacro %}
 
 {#- A predicate on `alias`, an offers relation (accepted_at, customer_id,
     contact_id): the offer can have changed for a reason other than its

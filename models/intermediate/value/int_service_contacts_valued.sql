@@ -43,9 +43,10 @@ service_contacts as (
     where contacts.is_handled
         and coalesce(cast(intents.is_sales as integer), 0) = 0
     {%- if serviq_is_partial() %}
-        -- the contacts of every offer int_offers_attributed_to_contacts
-        -- recomputed (their own censoring moves with the same window)
-        and (contacts.contact_date >= {{ serviq_recompute_from(var('value_window_days'), var('value_window_days')) }}
+        -- the rows that can change (macros/incremental/value.sql): new
+        -- contacts, those whose censoring can have ended, and the contacts
+        -- of the offers that can have changed otherwise
+        and ({{ serviq_value_changed_contacts('contacts') }}
             or contacts.contact_id in (
                 select changed_offers.contact_id
                 from {{ ref('int_offers_attributed_to_contacts') }} as changed_offers
