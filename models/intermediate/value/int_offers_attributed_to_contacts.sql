@@ -24,7 +24,6 @@
     uncapped) for the few offers a new day recomputes (DECISIONLOG
     "Incremental builds"). -#}
 {{ config(**serviq_incremental('offer_id')) }}
-{{ config(post_hook="{{ serviq_refresh_data_end('int_contacts_cut_at_data_end') }}") }}
 -- inlined: on an incremental run the offers' semi-join reads it too
 with contacts as {{ cte_inlined() }} (
 
@@ -160,8 +159,28 @@ timeline_followed as (
 
 final as (
 
+    -- every column but the end of the data: stored on each offer, every
+    -- new day rewrote it on all of them (DECISIONLOG "`data_end_at` on the
+    -- rows of one table only")
     select
-        offers_windowed.*,
+        offers_windowed.offer_id,
+        offers_windowed.customer_id,
+        offers_windowed.contact_id,
+        offers_windowed.product,
+        offers_windowed.recommended_at,
+        offers_windowed.accepted_at,
+        offers_windowed.value_amount_cny,
+        offers_windowed.is_attributed,
+        offers_windowed.contact_started_at,
+        offers_windowed.contact_date,
+        offers_windowed.site_code,
+        offers_windowed.channel,
+        offers_windowed.intent,
+        offers_windowed.team,
+        offers_windowed.agent_id,
+        offers_windowed.is_service_contact,
+        offers_windowed.is_accepted_in_window,
+        offers_windowed.is_value_censored,
         timeline_followed.next_complaint_received_at,
         offers_windowed.is_accepted_in_window
             and {{ seconds_between('offers_windowed.accepted_at', 'offers_windowed.data_end_at') }}
