@@ -10,11 +10,14 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from pipelines.settings import Settings
+
+if TYPE_CHECKING:
+    from pipelines.ingest import IngestReport
 
 TEST_PII_KEY = "serviq-test-key-0123456789abcdef"
 
@@ -71,6 +74,22 @@ def settings_for(home: Path) -> Settings:
     return Settings(home=home, pii_key=TEST_PII_KEY)  # type: ignore[arg-type]
 
 
+def ingest_landing(settings: Settings) -> IngestReport:
+    """Ingest `settings.landing` with the built-in mapping, as the CLI does;
+    no file may be refused. Returns the ingest report."""
+    from pipelines.ingest import ingest
+    from pipelines.sources.mapping import builtin_mapping, load_mapping
+
+    report = ingest(
+        settings.warehouse,
+        settings.landing,
+        load_mapping(builtin_mapping()),
+        settings.require_pii_key(),
+    )
+    assert not report.refusals, report.refusals
+    return report
+
+
 def run_pipeline(
     home: Path,
     days: int,
@@ -82,19 +101,14 @@ def run_pipeline(
     """generate -> ingest -> build -> publish into `home`, as the CLI does."""
     from pipelines.build import build
     from pipelines.generate import GeneratorParams, generate
-    from pipelines.ingest import ingest
     from pipelines.publish import publish
-    from pipelines.sources.mapping import builtin_mapping, load_mapping
 
     settings = settings_for(home)
     landing = settings.landing
     truth = generate(
         GeneratorParams(days=days, contacts_per_day=contacts_per_day, seed=seed), landing
     )
-    report = ingest(
-        settings.warehouse, landing, load_mapping(builtin_mapping()), settings.require_pii_key()
-    )
-    assert not report.refusals, report.refusals
+    ingest_landing(settings)
     build(settings, dbt_vars=dbt_vars, unit_tests=unit_tests)
     publish(settings.warehouse, settings.serving)
     if not truth:

@@ -38,7 +38,7 @@ from pipelines.build import build, dbt_target_path
 from pipelines.db import connect_warehouse, frame, scalar
 from pipelines.incremental import EPISODE_FROM_TABLE, POINTED_TABLE, STATE_TABLE
 from pipelines.settings import REPO_ROOT, Settings
-from tests.support import copy_warehouse, settings_for
+from tests.support import copy_warehouse, ingest_landing, settings_for
 
 DAYS = 21
 CONTACTS_PER_DAY = 600
@@ -157,17 +157,7 @@ def _is_later(relative: str) -> bool:
 
 
 def _ingest(settings: Settings) -> None:
-    from pipelines.ingest import ingest
-    from pipelines.sources.mapping import builtin_mapping, load_mapping
-
-    report = ingest(
-        settings.warehouse,
-        settings.landing,
-        load_mapping(builtin_mapping()),
-        settings.require_pii_key(),
-    )
-    assert not report.refusals, report.refusals
-    assert report.loaded, "nothing new was loaded"
+    assert ingest_landing(settings).loaded, "nothing new was loaded"
 
 
 @pytest.fixture(scope="module")

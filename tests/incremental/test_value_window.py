@@ -31,7 +31,7 @@ from pipelines.build import build
 from pipelines.db import connect_warehouse, frame
 from pipelines.incremental import STATE_TABLE
 from pipelines.settings import Settings
-from tests.support import copy_warehouse, settings_for
+from tests.support import copy_warehouse, ingest_landing, settings_for
 
 DAYS = 9
 CONTACTS_PER_DAY = 400
@@ -49,17 +49,7 @@ UNATTRIBUTED_OFFER = "O900000001"
 
 
 def _ingest(settings: Settings) -> None:
-    from pipelines.ingest import ingest
-    from pipelines.sources.mapping import builtin_mapping, load_mapping
-
-    report = ingest(
-        settings.warehouse,
-        settings.landing,
-        load_mapping(builtin_mapping()),
-        settings.require_pii_key(),
-    )
-    assert not report.refusals, report.refusals
-    assert report.loaded, "nothing new was loaded"
+    assert ingest_landing(settings).loaded, "nothing new was loaded"
 
 
 def _land(generated: Path, landing: Path, day: str, *, on_day: bool) -> None:
