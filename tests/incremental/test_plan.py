@@ -183,29 +183,39 @@ def test_episodes_are_recomputed_from_each_customers_last_gap(built: Settings) -
     gaps of exactly 8 days are not gaps, so from 2 June. V: 1, 11, 14 June,
     a new survey about 11 June: from 11 June, not 1 June. Z: 3 June only,
     a new survey about it: from 3 June. W: 1 and 4 June, nothing new: not
-    concerned."""
+    concerned.
+
+    The planner first searches the 32 days (four gaps) before each
+    customer's earliest changing contact; two customers need their whole
+    history. D: a contact every 5 days from 1 April to 15 June + new 21
+    June: no gap since its first contact, so from 1 April. O: 1, 20 and 25
+    April, a new survey about 25 April (before the searched days of the
+    others): from 20 April."""
     history = {
-        "X": ["01", "05", "14", "15"],
-        "Y": ["02", "10", "18"],
-        "V": ["01", "11", "14"],
-        "Z": ["03"],
-        "W": ["01", "04"],
+        "X": ["06-01", "06-05", "06-14", "06-15"],
+        "Y": ["06-02", "06-10", "06-18"],
+        "V": ["06-01", "06-11", "06-14"],
+        "Z": ["06-03"],
+        "W": ["06-01", "06-04"],
+        "D": [f"{dt.date(2026, 4, 1) + dt.timedelta(days=5 * n):%m-%d}" for n in range(16)],
+        "O": ["04-01", "04-20", "04-25"],
     }
     con = duckdb.connect(str(built.warehouse))
     for customer, days in history.items():
         for day in days:
             con.execute(
                 "insert into raw.calls values (?, ?, 'first', ?)",
-                [f"{customer}{day}", _at(f"2026-06-{day}"), customer],
+                [f"{customer}{day.replace('-', '')}", _at(f"2026-{day}"), customer],
             )
-    for customer in ("X", "Y"):
+    for customer in ("X", "Y", "D"):
         con.execute(
             "insert into raw.calls values (?, ?, 'day21', ?)",
             [f"{customer}21", _at("2026-06-21"), customer],
         )
     _load(con, "day21", "calls")
     con.execute(
-        "insert into raw.surveys values ('SV', 'V11', 'surveys21'), ('SZ', 'Z03', 'surveys21')"
+        "insert into raw.surveys values ('SV', 'V0611', 'surveys21'), "
+        "('SZ', 'Z0603', 'surveys21'), ('SO', 'O0425', 'surveys21')"
     )
     _load(con, "surveys21", "surveys")
     con.close()
@@ -217,13 +227,15 @@ def test_episodes_are_recomputed_from_each_customers_last_gap(built: Settings) -
             f"from {EPISODE_FROM_TABLE} where length(customer_id) = 1 order by 1"
         ).fetchall()
     assert rows == [
+        ("D", dt.date(2026, 4, 1)),
+        ("O", dt.date(2026, 4, 20)),
         ("V", dt.date(2026, 6, 11)),
         ("X", dt.date(2026, 6, 14)),
         ("Y", dt.date(2026, 6, 2)),
         ("Z", dt.date(2026, 6, 3)),
     ]
     # customers with a contact from 12 June (C12-C20) each from that contact
-    assert plan.episode_customers == 4 + 9
+    assert plan.episode_customers == 6 + 9
     finish_build(built, plan, succeeded=True)
     with duckdb.connect(str(built.warehouse)) as con:
         left = con.execute(
