@@ -48,9 +48,10 @@ def start_dbt_import() -> None:
     """Import dbt in a thread while the caller's DuckDB queries run.
 
     Importing dbt is about 1.6 s of Python; the build planner's queries
-    (3-4 s on a year of contacts) run inside DuckDB, which releases the GIL,
-    so the two overlap (DECISIONLOG "Platform and pipeline"). run_dbt waits
-    for the thread before it imports dbt itself.
+    (2-7 s on a year of contacts) run inside DuckDB, which releases the GIL,
+    so the two overlap, about 0.7 s saved on two cores (DECISIONLOG
+    "Platform and pipeline"). run_dbt waits for the thread before it
+    imports dbt itself.
     """
     global _dbt_import
     if _dbt_import is None and "dbt.cli.main" not in sys.modules:
