@@ -67,6 +67,12 @@ create table if not exists {STATE_TABLE} (
 PLAN_TABLE = "audit.dbt_build_plan"
 POINTED_TABLE = "audit.dbt_build_pointed"
 EPISODE_FROM_TABLE = "audit.dbt_build_episode_from"
+# Each contact's customer's previous start, in both of _write_episode_from's
+# passes (a gap is measured the same way in the stretch and in whole histories)
+PREVIOUS_START = (
+    "lag(contacts.started_at) over "
+    "(partition by contacts.customer_id order by contacts.started_at) as previous_started_at"
+)
 # How far before a customer's earliest changing contact the planner first
 # looks for the gap its episodes are recomputed from, in gaps (a repeat
 # window and a day each); the customers it does not settle are searched
@@ -464,9 +470,7 @@ def _write_episode_from(
                 contacts.customer_id,
                 contacts.started_at,
                 concerned.changing_from_at,
-                lag(contacts.started_at) over (
-                    partition by contacts.customer_id order by contacts.started_at
-                ) as previous_started_at
+                {PREVIOUS_START}
             from contacts
             inner join episode_concerned as concerned
                 on contacts.customer_id = concerned.customer_id
@@ -507,9 +511,7 @@ def _write_episode_from(
             select
                 contacts.customer_id,
                 contacts.started_at,
-                lag(contacts.started_at) over (
-                    partition by contacts.customer_id order by contacts.started_at
-                ) as previous_started_at
+                {PREVIOUS_START}
             from contacts
             inner join unsettled on contacts.customer_id = unsettled.customer_id
             where contacts.started_at <= unsettled.changing_from_at
