@@ -422,6 +422,9 @@ def _write_episode_from(
         "select contact_id, customer_id, started_at "
         f"from ({contacts}) as stored where customer_id is not null"
     )
+    # The `in (select ...)` beside an inner join on the same ids is not
+    # redundant: DuckDB turns it into a filter on the contacts' scan, where
+    # the join alone streams every stored contact (as in _write_pointed).
     open_items = (
         "union all select contacts.customer_id, contacts.started_at "
         "from open_items inner join contacts "
