@@ -35,55 +35,28 @@ class BuildResult:
 
 
 _dbt_import: threading.Thread | None = None
-# (the arguments of the parse, its manifest): parsed while the planner runs
-_parsed: tuple[list[str], Any] | None = None
 
 
-def _import_dbt_and_parse(parse_args: list[str]) -> None:
-    global _parsed
+def _import_dbt() -> None:
     try:
-        from dbt.cli.main import dbtRunner
-
-        # silent: a project that does not parse is reported once, by the build's own parse
-        outcome = dbtRunner().invoke([*parse_args, "--log-level", "none"])
-    except Exception:  # run_dbt imports and parses again, and reports the error
+        import dbt.cli.main  # noqa: F401
+    except Exception:  # run_dbt imports it again and reports the error
         return
-    if outcome.success and outcome.result is not None:
-        _parsed = (parse_args, outcome.result)
 
 
-def start_dbt_import(settings: Settings, dbt_vars: Mapping[str, Any] | None = None) -> None:
-    """Import dbt and parse the project in a thread while the planner's queries run.
+def start_dbt_import() -> None:
+    """Import dbt in a thread while the caller's DuckDB queries run.
 
-    Importing dbt is about 1.2-1.6 s of Python and parsing the project
-    (from dbt's saved partial parse) about 1 s more; the build planner's
-    queries (2-7 s on a year of contacts) run inside DuckDB, which releases
-    the GIL, so they overlap (DECISIONLOG "Platform and pipeline").
-    `build()` then hands dbt the manifest (`dbtRunner(manifest=...)`,
-    dbt's documented way to reuse one) if the parse succeeded with the
-    arguments of the build it runs; otherwise dbt parses as usual.
+    Importing dbt is about 1.6 s of Python; the build planner's queries
+    (2-7 s on a year of contacts) run inside DuckDB, which releases the GIL,
+    so the two overlap, about 0.7 s saved on two cores (DECISIONLOG
+    "Platform and pipeline"). run_dbt waits for the thread before it
+    imports dbt itself.
     """
-    global _dbt_import, _parsed
-    _parsed = None
-    prepare_dbt_files(settings)
-    _dbt_import = threading.Thread(
-        target=_import_dbt_and_parse,
-        args=(dbt_args("parse", settings, dbt_vars),),
-        name="serviq-dbt-import",
-        daemon=True,
-    )
-    _dbt_import.start()
-
-
-def _parsed_manifest(settings: Settings, dbt_vars: Mapping[str, Any] | None) -> Any | None:
-    """The manifest the thread parsed for exactly these arguments (once), or None."""
-    global _parsed
-    if _dbt_import is not None:
-        _dbt_import.join()
-    parsed, _parsed = _parsed, None
-    if parsed is None or parsed[0] != dbt_args("parse", settings, dbt_vars):
-        return None
-    return parsed[1]
+    global _dbt_import
+    if _dbt_import is None and "dbt.cli.main" not in sys.modules:
+        _dbt_import = threading.Thread(target=_import_dbt, name="serviq-dbt-import", daemon=True)
+        _dbt_import.start()
 
 
 def dbt_env(settings: Settings) -> dict[str, str]:
@@ -130,13 +103,6 @@ def dbt_args(
     ]
 
 
-def prepare_dbt_files(settings: Settings) -> None:
-    """dbt's environment, the warehouse folder, and a saved parse it may reuse."""
-    os.environ.update(dbt_env(settings))
-    settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
-    forget_parse_of_another_project(settings)
-
-
 def forget_parse_of_another_project(settings: Settings) -> None:
     """Drop dbt's saved parse when it was made from another project folder.
 
@@ -160,20 +126,16 @@ def run_dbt(
     settings: Settings,
     dbt_vars: Mapping[str, Any] | None = None,
     extra: Sequence[str] = (),
-    manifest: Any | None = None,
 ) -> BuildResult:
-    """Invoke dbt in this process and summarise the result.
-
-    `manifest`: the project as parsed for these settings and vars (see
-    `start_dbt_import`); dbt then does not parse it again.
-    """
+    """Invoke dbt in this process and summarise the result."""
     if _dbt_import is not None:
         _dbt_import.join()
     from dbt.cli.main import dbtRunner
 
-    prepare_dbt_files(settings)
-    runner = dbtRunner() if manifest is None else dbtRunner(manifest=manifest)
-    outcome = runner.invoke(dbt_args(command, settings, dbt_vars, extra))
+    os.environ.update(dbt_env(settings))
+    settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    forget_parse_of_another_project(settings)
+    outcome = dbtRunner().invoke(dbt_args(command, settings, dbt_vars, extra))
     result = BuildResult()
     if outcome.exception is not None:
         raise BuildError(f"dbt {command} could not run: {outcome.exception}")
@@ -226,7 +188,7 @@ def build(
         # whole-project DuckDB builds are incremental when they can be (pipelines/incremental.py)
         from pipelines.incremental import plan_build
 
-        start_dbt_import(settings, dbt_vars)
+        start_dbt_import()
         no_marts = not settings.marts.exists()
         plan = plan_build(
             settings, dbt_vars, full_refresh, rebuild_reason="no marts file" if no_marts else None
@@ -243,11 +205,9 @@ def build(
     if target:
         # a profiles.yml output other than the default (e.g. the postgres peer)
         extra += ["--target", target]
-    # parsed while the planner ran, for these vars (no --target: planned builds are DuckDB's)
-    manifest = _parsed_manifest(settings, dbt_vars) if plan is not None else None
     result = None
     try:
-        result = run_dbt("build", settings, dbt_vars, extra, manifest)
+        result = run_dbt("build", settings, dbt_vars, extra)
     finally:
         if plan is not None:
             from pipelines.incremental import finish_build

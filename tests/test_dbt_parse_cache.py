@@ -1,5 +1,4 @@
-"""dbt's saved parse is not reused from another project folder, and the
-parse made while the planner runs serves only the build it was made for.
+"""dbt's saved parse is not reused from another project folder.
 
 dbt keeps `partial_parse.msgpack` in the target path ($SERVIQ_HOME/dbt) and
 the nodes in it hold absolute paths. With the same SERVIQ_HOME and the
@@ -16,15 +15,8 @@ import shutil
 from pathlib import Path
 
 import duckdb
-import pytest
 
-from pipelines.build import (
-    BuildError,
-    _parsed_manifest,
-    dbt_target_path,
-    run_dbt,
-    start_dbt_import,
-)
+from pipelines.build import dbt_target_path, run_dbt
 from pipelines.db import scalar
 from pipelines.settings import REPO_ROOT, Settings
 from tests.support import TEST_PII_KEY
@@ -68,32 +60,3 @@ def test_a_project_in_a_new_folder_seeds_from_its_own_files(tmp_path: Path) -> N
     with duckdb.connect(str(_settings(home, second).warehouse)) as con:
         loaded = scalar(con, "select count(*) from seeds.intents")
     assert loaded == 1
-
-
-def test_the_parse_made_beside_the_planner_serves_only_its_own_arguments(tmp_path: Path) -> None:
-    """build() parses in a thread while the planner runs and hands dbt that manifest.
-
-    It must reach dbt only for the arguments it was parsed with, once, and
-    never when the parse failed: then dbt parses again and reports the error.
-    """
-    home = tmp_path / "home"
-    project = _copy_project(tmp_path / "project")
-    settings = _settings(home, project)
-    week = {"repeat_window_days": 7}
-
-    start_dbt_import(settings, week)
-    assert _parsed_manifest(settings, {"repeat_window_days": 8}) is None
-
-    start_dbt_import(settings, week)
-    manifest = _parsed_manifest(settings, week)
-    assert manifest is not None
-    assert "model.serviq.fct_contacts" in manifest.nodes
-    assert _parsed_manifest(settings, week) is None  # one build per parse
-
-    # a Jinja block never closed: a parse error, not only a compile error
-    broken = "select {% if true %} 1 as x\n"
-    (project / "models" / "broken.sql").write_text(broken, encoding="utf-8")
-    start_dbt_import(settings, week)
-    assert _parsed_manifest(settings, week) is None
-    with pytest.raises(BuildError, match="broken"):
-        run_dbt("parse", settings, week)

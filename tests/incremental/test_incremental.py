@@ -172,16 +172,11 @@ def builds(
     with_data_tests = {"incremental": False}
 
     def without_data_tests(
-        command: str,
-        settings: Settings,
-        dbt_vars: Any = None,
-        extra: Any = (),
-        manifest: Any = None,
+        command: str, settings: Settings, dbt_vars: Any = None, extra: Any = ()
     ) -> Any:
         if with_data_tests["incremental"]:
-            return run_dbt(command, settings, dbt_vars, extra, manifest)
-        excluded = [*extra, "--exclude-resource-type", "test"]
-        return run_dbt(command, settings, dbt_vars, excluded, manifest)
+            return run_dbt(command, settings, dbt_vars, extra)
+        return run_dbt(command, settings, dbt_vars, [*extra, "--exclude-resource-type", "test"])
 
     monkeypatch_module.setattr(pipelines.build, "run_dbt", without_data_tests)
     # others edit models in the same working tree while this runs: one fingerprint

@@ -72,8 +72,8 @@ def value_builds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
     patch.setattr(
         pipelines.build,
         "run_dbt",
-        lambda command, settings, dbt_vars=None, extra=(), manifest=None: run_dbt(
-            command, settings, dbt_vars, [*extra, "--exclude-resource-type", "test"], manifest
+        lambda command, settings, dbt_vars=None, extra=(): run_dbt(
+            command, settings, dbt_vars, [*extra, "--exclude-resource-type", "test"]
         ),
     )
     # nine days are too short a history for an incremental build to pay: the
